@@ -1,0 +1,48 @@
+# Colombe: `make run` starts it, `make test` proves it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test test-unit test-integration services lint train clean help
+
+help:
+	@echo "make run    - install into .venv, migrate the embedded SQLite database, serve on http://127.0.0.1:8000"
+	@echo "make test   - install dev dependencies, start Redis + PostgreSQL if needed, run the whole suite"
+	@echo "make train  - rebuild the bundled model artifact from ../shared/data"
+	@echo "make lint   - hadolint the Dockerfile"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	$(BIN)/colombe db upgrade
+	$(BIN)/colombe serve
+
+services:
+	scripts/ensure-services.sh
+
+test: $(DEV_STAMP) services
+	$(BIN)/pytest
+
+test-unit: $(DEV_STAMP)
+	$(BIN)/pytest tests/unit tests/models
+
+test-integration: $(DEV_STAMP) services
+	$(BIN)/pytest tests/integration
+
+lint: $(DEV_STAMP)
+	$(BIN)/hadolint Dockerfile
+
+clean:
+	rm -rf $(VENV) var *.egg-info .pytest_cache

@@ -1,0 +1,137 @@
+"""Send "please score these comments" after commit — to Celery, or to an in-process worker.
+
+The broker only carries comment ids (JSON). The database is the source of truth: if
+a message is lost, the sweeper re-enqueues comments left `received`.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Callable, Protocol
+
+log = logging.getLogger("colombe.enqueue")
+
+SCORE_TASK = "colombe.score_comments"
+SWEEP_TASK = "colombe.sweep_unscored"
+
+
+class Dispatcher(Protocol):
+    def score(self, comment_ids: list[int]) -> bool: ...
+    def close(self) -> None: ...
+
+
+def make_producer(broker_url: str):
+    """A Celery client used only to publish messages by name (never imports `workers`)."""
+    from celery import Celery
+
+    app = Celery("colombe-producer", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+    )
+    return app
+
+
+class CeleryDispatcher:
+    def __init__(self, broker_url: str, queue_name: str = "scoring"):
+        self.producer = make_producer(broker_url)
+        self.queue_name = queue_name
+
+    def score(self, comment_ids: list[int]) -> bool:
+        if not comment_ids:
+            return True
+        try:
+            self.producer.send_task(
+                SCORE_TASK,
+                args=[list(map(int, comment_ids))],
+                queue=self.queue_name,
+                serializer="json",
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+            )
+            return True
+        except Exception as exc:  # broker down: the comments are stored; the sweeper will catch up
+            log.warning("enqueue failed; the sweeper will retry", extra={"comment_ids": comment_ids, "error": str(exc)})
+            return False
+
+    def close(self) -> None:
+        try:
+            self.producer.close()
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+
+class InProcessDispatcher:
+    """Embedded mode: a scoring thread fed by an in-memory queue, plus a sweeper thread.
+
+    Losing the in-memory queue (crash, restart) loses nothing: comments stay `received`
+    in the database and the sweeper (which also runs once at start) re-enqueues them.
+    """
+
+    def __init__(self, score_fn: Callable[[list[int]], int], sweep_fn: Callable[[float], list[int]],
+                 sweep_after_s: float, sweep_interval_s: float, batch_max: int = 500):
+        self.score_fn = score_fn
+        self.sweep_fn = sweep_fn
+        self.sweep_after_s = sweep_after_s
+        self.sweep_interval_s = sweep_interval_s
+        self.batch_max = batch_max
+        self.q: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> "InProcessDispatcher":
+        if not self._threads:
+            for target, name in ((self._work, "colombe-scoring"), (self._sweep, "colombe-sweeper")):
+                t = threading.Thread(target=target, name=name, daemon=True)
+                t.start()
+                self._threads.append(t)
+        return self
+
+    def score(self, comment_ids: list[int]) -> bool:
+        if comment_ids:
+            self.q.put(list(comment_ids))
+        return True
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ids = self.q.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            while len(ids) < self.batch_max:  # merge what is waiting into one model call
+                try:
+                    ids.extend(self.q.get_nowait())
+                except queue.Empty:
+                    break
+            for attempt in range(5):
+                try:
+                    self.score_fn(ids)
+                    break
+                except Exception:
+                    log.exception("embedded scoring failed", extra={"comment_ids": ids[:50], "attempt": attempt})
+                    time.sleep(min(0.5 * 2**attempt, 5))
+
+    def _sweep(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                ids = self.sweep_fn(0.0 if first else self.sweep_after_s)
+                if ids:
+                    log.info("sweeper re-enqueued unscored comments", extra={"count": len(ids)})
+                    self.score(ids)
+                first = False
+            except Exception:
+                log.exception("sweep failed")
+            self._stop.wait(self.sweep_interval_s)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Finish the batch in flight, then stop (what is still queued stays `received`)."""
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()

@@ -1,0 +1,173 @@
+"""Idempotent insert of webhook comments. The caller commits, then enqueues."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from ..db.tables import RECEIVED, Comment, Post, Site, utcnow
+from ..webhooks.schemas import CommentIn, PostIn
+from .html import html_to_text, sanitize_html
+from .security import hash_personal
+
+
+@dataclass
+class IngestResult:
+    id: int
+    external_id: str
+    status: str
+    duplicate: bool
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "external_id": self.external_id, "status": self.status, "duplicate": self.duplicate}
+
+
+def _insert(session: Session, table):
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {name!r}")
+
+
+def upsert_posts(session: Session, site_id: str, posts: list[PostIn]) -> dict[str, int]:
+    """Store posts seen for the first time; later sightings update the fields they carry."""
+    latest: dict[str, PostIn] = {}
+    for p in posts:  # merge sightings within one batch: later values win, absent keys don't erase
+        seen = latest.get(p.external_id)
+        if seen is None:
+            latest[p.external_id] = PostIn(p.external_id, p.title, p.text, p.url, p.lang, p.present)
+        else:
+            for key in p.present:
+                setattr(seen, key, getattr(p, key))
+            seen.present = seen.present | p.present
+    if not latest:
+        return {}
+    now = utcnow()
+    rows = [
+        {"site_id": site_id, "external_id": p.external_id, "title": p.title, "text": p.text, "url": p.url,
+         "lang": p.lang, "created_at": now, "updated_at": now}
+        for p in latest.values()
+    ]
+    session.execute(_insert(session, Post).on_conflict_do_nothing(index_elements=["site_id", "external_id"]), rows)
+    stored = session.scalars(
+        select(Post).where(Post.site_id == site_id, Post.external_id.in_(list(latest)))
+    ).all()
+    ids = {}
+    for post in stored:
+        seen = latest[post.external_id]
+        changed = False
+        for key in seen.present:
+            value = getattr(seen, key)
+            if getattr(post, key) != value:
+                setattr(post, key, value)
+                changed = True
+        if changed:
+            post.updated_at = now
+        ids[post.external_id] = post.id
+    return ids
+
+
+def author_key(salt: str, c: CommentIn) -> str | None:
+    if c.author_email:
+        return hash_personal(salt, "email:" + c.author_email)
+    if c.author_name:
+        return hash_personal(salt, "name:" + c.author_name)
+    return None
+
+
+def ingest_comments(session: Session, site: Site, comments: list[CommentIn]) -> list[IngestResult]:
+    """Insert new comments; a known (site, external id) is a duplicate and changes nothing.
+
+    Safe under concurrent deliveries of the same webhook: the unique constraint and
+    `ON CONFLICT DO NOTHING` decide which delivery stores the comment.
+    """
+    if not comments:
+        return []
+    post_ids = upsert_posts(session, site.id, [c.post for c in comments if c.post])
+    now = utcnow()
+    rows = []
+    first_seen: set[str] = set()
+    for c in comments:
+        if c.external_id in first_seen:
+            continue
+        first_seen.add(c.external_id)
+        if c.format == "html":
+            display = sanitize_html(c.text)
+            text = html_to_text(c.text)
+        else:
+            display = None
+            text = c.text
+        rows.append({
+            "site_id": site.id,
+            "external_id": c.external_id,
+            "post_id": post_ids.get(c.post.external_id) if c.post else None,
+            "parent_external_id": c.parent_external_id,
+            "text": text,
+            "html": display,
+            "format": c.format,
+            "lang": c.lang,
+            "lang_given": c.lang is not None,
+            "author_name": c.author_name,
+            "author_url": c.author_url,
+            "author_email_hash": hash_personal(site.hash_salt, c.author_email),
+            "author_ip_hash": hash_personal(site.hash_salt, c.author_ip),
+            "author_key": author_key(site.hash_salt, c),
+            "created_at": c.created_at,
+            "received_at": now,
+            "status": RECEIVED,
+            "priority": 0.0,
+        })
+    stmt = (
+        _insert(session, Comment)
+        .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
+        .returning(Comment.id, Comment.external_id)
+    )
+    inserted = {row.external_id: row.id for row in session.execute(stmt, rows)}
+    external_ids = [c.external_id for c in comments]
+    known = {
+        row.external_id: (row.id, row.status)
+        for row in session.execute(
+            select(Comment.id, Comment.external_id, Comment.status).where(
+                Comment.site_id == site.id, Comment.external_id.in_(set(external_ids))
+            )
+        )
+    }
+    if inserted:
+        link_parents(session, site.id, list(inserted.values()), list(inserted))
+    results = []
+    answered: set[str] = set()
+    for ext in external_ids:
+        cid, status = known[ext]
+        new = ext in inserted and ext not in answered
+        answered.add(ext)
+        results.append(IngestResult(cid, ext, RECEIVED if new else status, not new))
+    return results
+
+
+def link_parents(session: Session, site_id: str, new_ids: list[int], new_external_ids: list[str]) -> None:
+    """Resolve parent ids both ways: replies may arrive before their parent."""
+    parent = aliased(Comment)
+    parent_id = (
+        select(parent.id)
+        .where(parent.site_id == Comment.site_id, parent.external_id == Comment.parent_external_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Comment)
+        .where(
+            Comment.site_id == site_id,
+            Comment.parent_id.is_(None),
+            Comment.parent_external_id.is_not(None),
+            or_(Comment.id.in_(new_ids), Comment.parent_external_id.in_(new_external_ids)),
+        )
+        .values(parent_id=parent_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unscored_backlog(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Comment).where(Comment.status == RECEIVED)) or 0

@@ -1,0 +1,107 @@
+"""Operations endpoints: /healthz, /readyz, /metrics."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy import func, select, text
+
+from .db.session import session_scope
+from .db.tables import PENDING, RECEIVED, Comment
+from . import metrics
+from .web import settings
+
+bp = Blueprint("ops", __name__)
+_cache_lock = threading.Lock()
+_cache: dict = {}
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+def model_version_on_disk(model_dir: str | None) -> str | None:
+    """The configured artifact's version, from its manifest (cheap: no model load)."""
+    key = model_dir or ""
+    if key in _cache:
+        return _cache[key]
+    from pathlib import Path
+
+    from models.registry import bundled_artifact_dir
+
+    path = Path(model_dir) if model_dir else bundled_artifact_dir()
+    manifest = json.loads((path / "manifest.json").read_text())
+    version = manifest.get("version") or path.name
+    _cache[key] = version
+    return version
+
+
+def _check_broker(url: str) -> None:
+    from kombu import Connection
+
+    with Connection(url, connect_timeout=2) as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@bp.get("/readyz")
+def readyz():
+    cfg = settings()
+    checks = {}
+    ok = True
+    try:
+        with session_scope(cfg.database_url) as s:
+            s.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        ok, checks["database"] = False, f"error: {exc.__class__.__name__}"
+    if cfg.broker_url:
+        try:
+            _check_broker(cfg.broker_url)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            ok, checks["broker"] = False, f"error: {exc.__class__.__name__}"
+    else:
+        checks["broker"] = "embedded"
+    try:
+        if cfg.embedded:
+            from .core.jobs import get_model
+
+            checks["model"] = get_model(cfg.model_dir).version
+        else:
+            checks["model"] = model_version_on_disk(cfg.model_dir)
+    except Exception as exc:
+        ok, checks["model"] = False, f"error: {exc.__class__.__name__}: {exc}"
+    return jsonify({"status": "ready" if ok else "not ready", "checks": checks}), (200 if ok else 503)
+
+
+def _db_state(cfg) -> dict:
+    """Gauges from the database, cached for a second (scrapes can be frequent)."""
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get("state")
+        if hit and now - hit[0] < 1.0:
+            return hit[1]
+    state: dict = {"pending": {}, "unscored": 0, "model_versions": []}
+    with session_scope(cfg.database_url) as s:
+        for site_id, n in s.execute(
+            select(Comment.site_id, func.count()).where(Comment.status == PENDING).group_by(Comment.site_id)
+        ):
+            state["pending"][site_id] = n
+        state["unscored"] = s.scalar(select(func.count()).select_from(Comment).where(Comment.status == RECEIVED)) or 0
+    try:
+        state["model_versions"] = [model_version_on_disk(cfg.model_dir)]
+    except Exception:
+        state["model_versions"] = []
+    with _cache_lock:
+        _cache["state"] = (now, state)
+    return state
+
+
+@bp.get("/metrics")
+def metrics_endpoint():
+    cfg = settings()
+    body, content_type = metrics.render(lambda: _db_state(cfg))
+    return Response(body, content_type=content_type)

@@ -1,0 +1,39 @@
+"""Small helpers shared by the JSON endpoints."""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify
+from sqlalchemy.orm import Session
+
+from .config import Settings
+from .db.session import session_factory
+
+
+def settings() -> Settings:
+    return current_app.extensions["colombe"]["settings"]
+
+
+def dispatcher():
+    return current_app.extensions["colombe"]["dispatcher"]()
+
+
+def db() -> Session:
+    """The request's session (closed at teardown; endpoints commit explicitly)."""
+    if "db" not in g:
+        g.db = session_factory(settings().database_url)()
+    return g.db
+
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None):
+    body = {"error": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def log_comment_ids(ids) -> None:
+    """Attach comment ids to the request's log line."""
+    g.comment_ids = list(ids)[:100]

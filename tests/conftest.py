@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PG_ADMIN_URL = os.environ.get("COLOMBE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("COLOMBE_TEST_REDIS", "redis://127.0.0.1:6379")
+COLOMBE = str(Path(sys.executable).with_name("colombe"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sign_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict:
+    from service.core.security import sign
+
+    headers = sign(secret, body, timestamp)
+    headers["Content-Type"] = "application/json"
+    return headers
+
+
+@pytest.fixture
+def settings_factory(tmp_path):
+    from service.config import Settings
+
+    def make(**overrides):
+        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var")}
+        return Settings.from_env(env, testing=True, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def sqlite_settings(settings_factory):
+    from service.db.migrate import upgrade
+
+    s = settings_factory()
+    upgrade(s.database_url)
+    return s
+
+
+# ---- PostgreSQL: one fresh database per test session --------------------------------
+
+def _admin_exec(sql: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(sql))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    name = f"colombe_test_{os.getpid()}_{secrets.token_hex(3)}"
+    _admin_exec(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    from service.db.migrate import upgrade
+
+    upgrade(url)
+    yield url
+    from service.db.session import _engines
+
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+    _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_db_url():
+    """A Redis database of our own, emptied first."""
+    import redis
+
+    db = int(os.environ.get("COLOMBE_TEST_REDIS_DB", "11"))
+    url = f"{REDIS_URL}/{db}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+def run_cli(args, env, input_text=None, check=True, timeout=120):
+    full_env = {**os.environ, **env}
+    proc = subprocess.run([COLOMBE, *args], env=full_env, input=input_text, capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"colombe {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def create_site_cli(env, name="Le blog") -> dict:
+    proc = run_cli(["sites", "create", name, "--json"], env)
+    return json.loads(proc.stdout)
+
+
+def wait_for(predicate, timeout=60.0, interval=0.2, message="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")

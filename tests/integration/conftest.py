@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import COLOMBE, create_site_cli, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def prod_env(pg_url, redis_db_url, tmp_path_factory):
+    """Environment of a production deployment: PostgreSQL + Redis broker."""
+    data = tmp_path_factory.mktemp("prod")
+    return {
+        "COLOMBE_DATABASE_URL": pg_url,
+        "COLOMBE_BROKER_URL": redis_db_url,
+        "COLOMBE_DATA_DIR": str(data),
+        "COLOMBE_SECRET_KEY": "integration-secret-key",
+        "COLOMBE_METRICS_DIR": str(data / "metrics"),
+        "COLOMBE_SWEEP_AFTER": "2",
+        "COLOMBE_SWEEP_INTERVAL": "1",
+    }
+
+
+@pytest.fixture(scope="session")
+def worker(prod_env):
+    """A real Celery worker process consuming from real Redis, writing to real PostgreSQL."""
+    log = open(os.path.join(prod_env["COLOMBE_DATA_DIR"], "worker.log"), "w")
+    proc = subprocess.Popen([COLOMBE, "worker", "--concurrency", "2", "--beat"], env={**os.environ, **prod_env},
+                            stdout=log, stderr=subprocess.STDOUT)
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def prod_app(prod_env):
+    """The web tier in production mode (sends tasks to Redis by name)."""
+    from service.app import create_app
+    from service.config import Settings
+
+    return create_app(Settings.from_env(prod_env, testing=True))
+
+
+@pytest.fixture(scope="session")
+def prod_site(prod_env):
+    return create_site_cli(prod_env, "Intégration")
+
+
+@pytest.fixture(scope="session")
+def prod_site_b(prod_env):
+    return create_site_cli(prod_env, "Other blog")

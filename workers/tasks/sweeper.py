@@ -1,0 +1,24 @@
+"""Periodic: re-enqueue comments left `received` (a lost message only delays a comment)."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from service.core.enqueue import SWEEP_TASK, CeleryDispatcher
+from service.core.jobs import sweep_job
+from workers.celery_app import settings
+
+log = logging.getLogger("colombe.tasks")
+
+
+@shared_task(name=SWEEP_TASK, acks_late=True, ignore_result=True)
+def sweep_unscored() -> int:
+    cfg = settings()
+    ids = sweep_job(cfg, cfg.sweep_after_s)
+    if ids:
+        dispatcher = CeleryDispatcher(cfg.broker_url, cfg.scoring_queue)
+        for start in range(0, len(ids), 500):
+            dispatcher.score(ids[start:start + 500])
+        log.info("sweeper re-enqueued", extra={"count": len(ids)})
+    return len(ids)
