@@ -1,6 +1,7 @@
 """The only place that builds the Celery app."""
 from __future__ import annotations
 
+import importlib
 import logging
 
 from celery import Celery, signals
@@ -9,6 +10,7 @@ from service.config import Settings
 
 log = logging.getLogger("colombe.worker")
 _state: dict = {}
+OPTIONAL_TASK_MODULES = ("workers.tasks.integrations",)
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -19,7 +21,20 @@ def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     metrics.configure(settings.metrics_dir)
-    app = Celery("colombe", broker=settings.broker_url, include=["workers.tasks.scoring", "workers.tasks.sweeper"])
+    include = ["workers.tasks.scoring", "workers.tasks.sweeper"]
+    extra_schedule = {}
+    extra_routes = {}
+    for name in OPTIONAL_TASK_MODULES:  # feature task modules, when present
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        include.append(name)
+        extra_schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+        extra_routes.update(getattr(module, "TASK_ROUTES", {}))
+    app = Celery("colombe", broker=settings.broker_url, include=include)
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -33,9 +48,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         task_default_queue="celery",
-        task_routes={SCORE_TASK: {"queue": settings.scoring_queue}, SWEEP_TASK: {"queue": settings.scoring_queue}},
+        task_routes={SCORE_TASK: {"queue": settings.scoring_queue}, SWEEP_TASK: {"queue": settings.scoring_queue},
+                     **extra_routes},
         beat_schedule={
             "sweep-unscored": {"task": SWEEP_TASK, "schedule": float(settings.sweep_interval_s)},
+            **extra_schedule,
         },
         broker_transport_options={"visibility_timeout": 3600},
     )

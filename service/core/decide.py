@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from ..db.tables import APPROVED, PENDING, REJECTED, Comment, ModerationAction, utcnow
 from .. import metrics
+from . import notify
 
 ACTIONS = {"approve": APPROVED, "reject": REJECTED}
 REASONS = ("toxic", "spam", "off_topic", "other")
@@ -42,6 +43,7 @@ def change_status(
         created_at=now,
     )
     session.add(entry)
+    notify.on_status_change(session, comment, entry)
     first_decision = comment.decided_at is None
     comment.status = to_status
     comment.decided_at = now
