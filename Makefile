@@ -31,6 +31,7 @@ run: $(RUN_STAMP)
 
 services:
 	scripts/ensure-services.sh
+	@if [ -x scripts/ensure-browser.sh ]; then scripts/ensure-browser.sh; fi
 
 test: $(DEV_STAMP) services
 	$(BIN)/pytest

@@ -99,7 +99,9 @@ def _register_optional_blueprints(app: Flask) -> None:
             if exc.name != module_name:
                 raise
             continue
-        module.init_app(app)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
 
 
 def _install_hooks(app: Flask) -> None:

@@ -143,10 +143,8 @@ def _register_model_commands() -> None:
     except ImportError as exc:  # pragma: no cover - models package incomplete
         print(f"warning: model commands unavailable: {exc}", file=sys.stderr)
         return
-    for name in ("train", "evaluate", "score"):
-        cmd = getattr(commands, name, None)
-        if cmd is not None:
-            main.add_command(cmd, name)
+    for cmd in getattr(commands, "COMMANDS", ()):
+        main.add_command(cmd)
 
 
 def _register_feature_commands() -> None:

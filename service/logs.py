@@ -33,5 +33,5 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(JSONFormatter())
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("gunicorn.access",):
+    for noisy in ("gunicorn.access", "alembic.runtime.plugins", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

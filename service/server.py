@@ -28,6 +28,9 @@ class ColombeServer(BaseApplication):
 
         app = create_app(self.settings)
         if self.settings.embedded:
+            from .core.jobs import get_model
+
+            get_model(self.settings.model_dir)  # load the model before the first request
             app.extensions["colombe"]["dispatcher"]()  # start the scoring + sweeper threads now
         self._app = app
         return app

@@ -22,9 +22,11 @@ def embedded(tmp_path):
     base = f"http://127.0.0.1:{port}"
 
     def up():
+        if proc.poll() is not None:
+            raise AssertionError(f"colombe serve exited with {proc.returncode}:\n{(tmp_path / 'serve.log').read_text()[-3000:]}")
         try:
-            return requests.get(f"{base}/readyz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"{base}/readyz", timeout=5).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     try:
