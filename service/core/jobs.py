@@ -29,7 +29,8 @@ def get_model(model_dir: str | None):
 def score_job(settings: Settings, comment_ids: list[int]) -> int:
     model = get_model(settings.model_dir)
     with session_scope(settings.database_url) as session:
-        return len(score_comments(session, comment_ids, model, settings.score_prefix_chars))
+        return len(score_comments(session, comment_ids, model, settings.score_prefix_chars,
+                                  batch_max=settings.score_batch_max))
 
 
 def sweep_job(settings: Settings, older_than_s: float, limit: int = 5000) -> list[int]:

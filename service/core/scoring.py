@@ -12,6 +12,7 @@ from .. import metrics
 from .decide import change_status, hold_or_auto
 from .ingest import _insert
 from .policy import decide, effective_policy
+from ..moderation.rules import apply_site_rules
 
 log = logging.getLogger("colombe.scoring")
 
@@ -39,19 +40,42 @@ def build_items(session: Session, comments: list[Comment], max_chars: int) -> li
     return items
 
 
-def score_comments(session: Session, comment_ids: list[int], model, max_chars: int = 5000) -> list[Comment]:
-    """Score the given comments that are still `received`; idempotent.
+def claim(session: Session, comment_ids: list[int], batch_max: int = 0) -> list[Comment]:
+    """Lock the given comments that are still `received`, then top up with other waiting ones.
+
+    The message only says "there is work"; the database says which. Topping up to
+    `batch_max` lets one task score many comments in one model call (single-comment
+    webhooks still give large batches under load), and makes a lost or late message
+    harmless. On PostgreSQL, rows another worker holds are skipped (SKIP LOCKED).
+    """
+    locking = session.get_bind().dialect.name == "postgresql"
+    comments: list[Comment] = []
+    if comment_ids:
+        query = select(Comment).where(Comment.id.in_(list(comment_ids)), Comment.status == RECEIVED).order_by(Comment.id)
+        if locking:
+            query = query.with_for_update(skip_locked=True, of=Comment)
+        comments = list(session.scalars(query))
+    room = batch_max - len(comments)
+    if room > 0:
+        query = select(Comment).where(Comment.status == RECEIVED)
+        if comments:
+            query = query.where(Comment.id.not_in([c.id for c in comments]))
+        query = query.order_by(Comment.received_at).limit(room)
+        if locking:
+            query = query.with_for_update(skip_locked=True, of=Comment)
+        comments.extend(session.scalars(query))
+    return comments
+
+
+def score_comments(session: Session, comment_ids: list[int], model, max_chars: int = 5000,
+                   batch_max: int = 0) -> list[Comment]:
+    """Score the given comments that are still `received` (plus up to `batch_max` in all
+    of the others waiting); idempotent.
 
     A comment already scored by another delivery is skipped (its status is no longer
-    `received`); on PostgreSQL, rows locked by a concurrent worker are skipped too.
-    Returns the comments this call scored. The caller commits.
+    `received`). Returns the comments this call scored. The caller commits.
     """
-    if not comment_ids:
-        return []
-    query = select(Comment).where(Comment.id.in_(list(comment_ids)), Comment.status == RECEIVED).order_by(Comment.id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Comment)
-    comments = list(session.scalars(query))
+    comments = claim(session, comment_ids, batch_max)
     if not comments:
         return []
     started = time.perf_counter()
@@ -80,6 +104,7 @@ def score_comments(session: Session, comment_ids: list[int], model, max_chars: i
         comment.scored_at = now
         policy = effective_policy(model.labels, model.thresholds, sites[comment.site_id].policy)
         status, reasons = decide(scores, policy)
+        status, reasons = apply_site_rules(session, comment, status, reasons)  # word lists, trusted authors
         comment.reasons = reasons
         comment.flag_labels = ("," + ",".join(sorted({r["label"] for r in reasons})) + ",") if reasons else None
         change_status(

@@ -207,3 +207,18 @@ def test_ops_endpoints(env):
     text = c.get("/metrics").get_data(as_text=True)
     for name in ("colombe_queue_pending", "colombe_model_info"):
         assert name in text
+
+
+def test_a_task_tops_its_batch_up_with_other_waiting_comments(env):
+    from service.core.scoring import score_comments
+    from service.db.session import session_scope
+
+    ids = env["send"]({"comments": [{"id": str(i), "text": f"texte {i}"} for i in range(5)]})
+    model = FakeModel()
+    with session_scope(env["settings"].database_url) as s:
+        done = score_comments(s, [ids[0]], model, batch_max=3)
+    assert [c.id for c in done][0] == ids[0] and len(done) == 3
+    assert len(model.calls) == 1 and len(model.calls[0]) == 3  # one model call for the batch
+    with session_scope(env["settings"].database_url) as s:
+        rest = score_comments(s, [], model, batch_max=100)
+    assert sorted([c.id for c in done] + [c.id for c in rest]) == sorted(ids)  # each scored exactly once
