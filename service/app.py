@@ -43,11 +43,11 @@ def _make_dispatcher_getter(settings: Settings, dispatcher=None):
 
 
 def build_dispatcher(settings: Settings):
-    from .core.enqueue import CeleryDispatcher, InProcessDispatcher
+    from .core.enqueue import BufferedCeleryDispatcher, InProcessDispatcher
     from .core.jobs import score_job, sweep_job
 
     if settings.broker_url:
-        return CeleryDispatcher(settings.broker_url, settings.scoring_queue)
+        return BufferedCeleryDispatcher(settings.broker_url, settings.scoring_queue)
     return InProcessDispatcher(
         score_fn=lambda ids: score_job(settings, ids),
         sweep_fn=lambda older: sweep_job(settings, older),

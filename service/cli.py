@@ -52,7 +52,8 @@ def serve(host: str, port: int, web_workers: int | None) -> None:
 @click.option("--beat/--no-beat", default=False, show_default=True,
               help="Also run the periodic scheduler (the sweeper); run it in exactly one worker.")
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker(concurrency: int, queues: str, beat: bool, loglevel: str) -> None:
+@click.option("--name", default=None, help="Celery node name (default celery@<hostname>); unique per worker.")
+def worker(concurrency: int, queues: str, beat: bool, loglevel: str, name: str | None) -> None:
     """Run a Celery worker (production mode; needs COLOMBE_BROKER_URL)."""
     settings = _settings()
     if settings.embedded:
@@ -62,6 +63,8 @@ def worker(concurrency: int, queues: str, beat: bool, loglevel: str) -> None:
     app = make_celery(settings)
     argv = ["worker", "--concurrency", str(concurrency), "--queues", queues, "--loglevel", loglevel,
             "--without-gossip", "--without-mingle"]
+    if name:
+        argv += ["--hostname", name]
     if beat:
         argv += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ def _child_exit(server, worker):
 
 
 def _worker_exit(server, worker):
-    """Graceful stop: let the embedded scoring thread finish its batch."""
+    """Graceful stop: the embedded scoring thread finishes its batch; buffered ids are sent."""
     app = getattr(server.app, "_app", None)
     if app is not None:
         try:

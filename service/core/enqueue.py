@@ -66,6 +66,66 @@ class CeleryDispatcher:
             pass
 
 
+class BufferedCeleryDispatcher(CeleryDispatcher):
+    """Groups the ids of many web requests into one message (every `linger_s` or 500 ids).
+
+    The request only appends to a buffer; a flusher thread publishes. A crash loses at
+    most the buffer's wake-up messages, never a comment: the comments are committed,
+    and the sweeper (or the next task, which claims every waiting comment) scores them.
+    """
+
+    def __init__(self, broker_url: str, queue_name: str = "scoring", linger_s: float = 0.01, max_ids: int = 500):
+        super().__init__(broker_url, queue_name)
+        self.linger_s = linger_s
+        self.max_ids = max_ids
+        self._buf: list[int] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def score(self, comment_ids: list[int]) -> bool:
+        if not comment_ids:
+            return True
+        with self._lock:
+            self._buf.extend(comment_ids)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="colombe-enqueue", daemon=True)
+                self._thread.start()
+        self._wake.set()
+        return True
+
+    def _take(self) -> list[int]:
+        with self._lock:
+            ids, self._buf = self._buf, []
+        return ids
+
+    def _publish(self, ids: list[int]) -> None:
+        for start in range(0, len(ids), self.max_ids):
+            CeleryDispatcher.score(self, ids[start:start + self.max_ids])
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(0.5)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            time.sleep(self.linger_s)  # let concurrent requests join this message
+            ids = self._take()
+            if ids:
+                self._publish(ids)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        ids = self._take()
+        if ids:
+            self._publish(ids)
+        super().close()
+
+
 class InProcessDispatcher:
     """Embedded mode: a scoring thread fed by an in-memory queue, plus a sweeper thread.
 

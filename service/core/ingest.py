@@ -34,7 +34,10 @@ def _insert(session: Session, table):
 
 
 def upsert_posts(session: Session, site_id: str, posts: list[PostIn]) -> dict[str, int]:
-    """Store posts seen for the first time; later sightings update the fields they carry."""
+    """Store posts seen for the first time; later sightings update the fields they carry.
+
+    The common case (every post already known, nothing changed) is one SELECT.
+    """
     latest: dict[str, PostIn] = {}
     for p in posts:  # merge sightings within one batch: later values win, absent keys don't erase
         seen = latest.get(p.external_id)
@@ -46,29 +49,27 @@ def upsert_posts(session: Session, site_id: str, posts: list[PostIn]) -> dict[st
             seen.present = seen.present | p.present
     if not latest:
         return {}
+    wanted = sorted({key for p in latest.values() for key in p.present})
+    columns = [Post.id, Post.external_id] + [getattr(Post, key) for key in wanted]
+
+    def load() -> dict:
+        query = select(*columns).where(Post.site_id == site_id, Post.external_id.in_(list(latest)))
+        return {row.external_id: row for row in session.execute(query)}
+
     now = utcnow()
-    rows = [
-        {"site_id": site_id, "external_id": p.external_id, "title": p.title, "text": p.text, "url": p.url,
-         "lang": p.lang, "created_at": now, "updated_at": now}
-        for p in latest.values()
-    ]
-    session.execute(_insert(session, Post).on_conflict_do_nothing(index_elements=["site_id", "external_id"]), rows)
-    stored = session.scalars(
-        select(Post).where(Post.site_id == site_id, Post.external_id.in_(list(latest)))
-    ).all()
-    ids = {}
-    for post in stored:
-        seen = latest[post.external_id]
-        changed = False
-        for key in seen.present:
-            value = getattr(seen, key)
-            if getattr(post, key) != value:
-                setattr(post, key, value)
-                changed = True
-        if changed:
-            post.updated_at = now
-        ids[post.external_id] = post.id
-    return ids
+    stored = load()
+    missing = [p for key, p in latest.items() if key not in stored]
+    if missing:
+        rows = [{"site_id": site_id, "external_id": p.external_id, "title": p.title, "text": p.text, "url": p.url,
+                 "lang": p.lang, "created_at": now, "updated_at": now} for p in missing]
+        session.execute(_insert(session, Post).on_conflict_do_nothing(index_elements=["site_id", "external_id"]), rows)
+        stored = load()
+    for key, seen in latest.items():
+        row = stored[key]
+        changes = {k: getattr(seen, k) for k in seen.present if getattr(row, k) != getattr(seen, k)}
+        if changes:
+            session.execute(update(Post).where(Post.id == row.id).values(**changes, updated_at=now))
+    return {key: row.id for key, row in stored.items()}
 
 
 def author_key(salt: str, c: CommentIn) -> str | None:
@@ -79,11 +80,12 @@ def author_key(salt: str, c: CommentIn) -> str | None:
     return None
 
 
-def ingest_comments(session: Session, site: Site, comments: list[CommentIn]) -> list[IngestResult]:
+def ingest_comments(session: Session, site: Site, comments: list[CommentIn], link: bool = True) -> list[IngestResult]:
     """Insert new comments; a known (site, external id) is a duplicate and changes nothing.
 
     Safe under concurrent deliveries of the same webhook: the unique constraint and
-    `ON CONFLICT DO NOTHING` decide which delivery stores the comment.
+    `ON CONFLICT DO NOTHING` decide which delivery stores the comment. With
+    `link=False` the caller links parents itself after commit (see `link_parents`).
     """
     if not comments:
         return []
@@ -128,16 +130,18 @@ def ingest_comments(session: Session, site: Site, comments: list[CommentIn]) -> 
     )
     inserted = {row.external_id: row.id for row in session.execute(stmt, rows)}
     external_ids = [c.external_id for c in comments]
-    known = {
-        row.external_id: (row.id, row.status)
-        for row in session.execute(
-            select(Comment.id, Comment.external_id, Comment.status).where(
-                Comment.site_id == site.id, Comment.external_id.in_(set(external_ids))
+    known = {ext: (cid, RECEIVED) for ext, cid in inserted.items()}
+    if len(inserted) < len(first_seen):  # some were already stored: look them up
+        known.update(
+            (row.external_id, (row.id, row.status))
+            for row in session.execute(
+                select(Comment.id, Comment.external_id, Comment.status).where(
+                    Comment.site_id == site.id, Comment.external_id.in_(first_seen - set(inserted))
+                )
             )
         )
-    }
-    if inserted:
-        link_parents(session, site.id, list(inserted.values()), list(inserted))
+    if inserted and link:
+        link_parents(session, site.id, new_with_parent(comments, inserted), list(inserted))
     results = []
     answered: set[str] = set()
     for ext in external_ids:
@@ -148,25 +152,45 @@ def ingest_comments(session: Session, site: Site, comments: list[CommentIn]) -> 
     return results
 
 
-def link_parents(session: Session, site_id: str, new_ids: list[int], new_external_ids: list[str]) -> None:
-    """Resolve parent ids both ways: replies may arrive before their parent."""
+def new_with_parent(comments: list[CommentIn], inserted: dict[str, int]) -> list[int]:
+    return [inserted[c.external_id] for c in comments if c.parent_external_id and c.external_id in inserted]
+
+
+def link_parents(session: Session, site_id: str, new_with_parent: list[int], new_external_ids: list[str]) -> None:
+    """Resolve parent ids both ways: replies may arrive before their parent.
+
+    Two index-friendly statements: new replies look up their parent, and earlier
+    replies waiting for one of the new comments get linked to it.
+    """
     parent = aliased(Comment)
-    parent_id = (
-        select(parent.id)
-        .where(parent.site_id == Comment.site_id, parent.external_id == Comment.parent_external_id)
-        .scalar_subquery()
-    )
-    session.execute(
-        update(Comment)
-        .where(
-            Comment.site_id == site_id,
-            Comment.parent_id.is_(None),
-            Comment.parent_external_id.is_not(None),
-            or_(Comment.id.in_(new_ids), Comment.parent_external_id.in_(new_external_ids)),
+    if new_with_parent:
+        parent_id = (
+            select(parent.id)
+            .where(parent.site_id == Comment.site_id, parent.external_id == Comment.parent_external_id)
+            .scalar_subquery()
         )
-        .values(parent_id=parent_id)
-        .execution_options(synchronize_session=False)
-    )
+        session.execute(
+            update(Comment)
+            .where(Comment.id.in_(new_with_parent))
+            .values(parent_id=parent_id)
+            .execution_options(synchronize_session=False)
+        )
+    if new_external_ids:
+        waiting_parent = (
+            select(parent.id)
+            .where(parent.site_id == site_id, parent.external_id == Comment.parent_external_id)
+            .scalar_subquery()
+        )
+        session.execute(
+            update(Comment)
+            .where(
+                Comment.site_id == site_id,
+                Comment.parent_external_id.in_(new_external_ids),
+                Comment.parent_id.is_(None),
+            )
+            .values(parent_id=waiting_parent)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def unscored_backlog(session: Session) -> int:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -59,12 +61,14 @@ def rotate_webhook_secret(session: Session, site: Site, secret_key: str) -> str:
     site.webhook_secret_old_enc = site.webhook_secret_enc
     site.webhook_secret_enc = encrypt_secret(secret_key, secret)
     session.flush()
+    forget_site(site.id)
     return secret
 
 
 def revoke_old_webhook_secret(session: Session, site: Site) -> None:
     site.webhook_secret_old_enc = None
     session.flush()
+    forget_site(site.id)
 
 
 def reset_api_token(session: Session, site: Site) -> str:
@@ -83,3 +87,39 @@ def site_for_token(session: Session, token: str | None) -> Site | None:
     if site is not None and hmac.compare_digest(site.api_token_hash, digest):
         return site
     return None
+
+
+@dataclass(frozen=True)
+class SiteAuth:
+    """What the webhook needs to know about a site: id, hashing salt, valid secrets."""
+
+    id: str
+    hash_salt: str
+    secrets: tuple[str, ...]
+
+
+_auth_lock = threading.Lock()
+_auth_cache: dict[str, tuple[float, SiteAuth]] = {}
+AUTH_TTL_S = 5.0
+
+
+def site_auth(session: Session, site_id: str, secret_key: str, ttl: float = AUTH_TTL_S) -> SiteAuth | None:
+    """Cached per process for a few seconds: a rotation reaches every process within `ttl`."""
+    now = time.monotonic()
+    hit = _auth_cache.get(site_id)
+    if hit and now - hit[0] < ttl:
+        return hit[1]
+    site = session.get(Site, site_id)
+    if site is None:
+        return None
+    auth = SiteAuth(site.id, site.hash_salt, tuple(webhook_secrets(site, secret_key)))
+    with _auth_lock:
+        if len(_auth_cache) > 10_000:
+            _auth_cache.clear()
+        _auth_cache[site_id] = (now, auth)
+    return auth
+
+
+def forget_site(site_id: str) -> None:
+    with _auth_lock:
+        _auth_cache.pop(site_id, None)

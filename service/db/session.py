@@ -32,9 +32,9 @@ def get_engine(url: str) -> Engine:
                 engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
-                engine = create_engine(
-                    url, pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
-                )
+                # No pre-ping (a round trip per checkout): a connection broken by a database
+                # restart fails once (503 + Retry-After), and the pool is then invalidated.
+                engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
             _engines[url] = engine
             _factories[url] = sessionmaker(bind=engine, expire_on_commit=False)
         return engine

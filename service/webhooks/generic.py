@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from ..core.ingest import ingest_comments, unscored_backlog
+from ..core.ingest import ingest_comments, link_parents, new_with_parent, unscored_backlog
 from ..core.security import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_signature
-from ..core.sites import webhook_secrets
+from ..core.sites import site_auth, webhook_secrets
 from ..db.tables import Site
 from .. import metrics
 from ..web import db, dispatcher, json_error, log_comment_ids, settings
 from .schemas import validate_payload
 
 bp = Blueprint("webhooks", __name__)
+log = logging.getLogger("colombe.webhooks")
 
 
 class BodyError(Exception):
@@ -56,15 +60,18 @@ def parse_json(raw: bytes):
         raise BodyError(400, "malformed_json", f"malformed JSON: {exc}") from None
 
 
-def verified_json_body(site: Site):
-    """The shared checks, in the contract's order: size, type, signature, JSON."""
+def verified_json_body(site):
+    """The shared checks, in the contract's order: size, type, signature, JSON.
+
+    `site` is a `Site` row or a cached `SiteAuth`."""
     cfg = settings()
     raw = read_body(cfg.max_body_bytes)
     if not is_json_mimetype(request.mimetype or ""):
         raise BodyError(415, "unsupported_media_type", "send Content-Type: application/json")
+    secrets_ = list(site.secrets) if hasattr(site, "secrets") else webhook_secrets(site, cfg.secret_key)
     try:
         verify_signature(
-            webhook_secrets(site, cfg.secret_key), raw, request.headers.get(TIMESTAMP_HEADER),
+            secrets_, raw, request.headers.get(TIMESTAMP_HEADER),
             request.headers.get(SIGNATURE_HEADER), cfg.signature_tolerance_s,
         )
     except SignatureError as exc:
@@ -72,16 +79,41 @@ def verified_json_body(site: Site):
     return parse_json(raw)
 
 
-def accept_comments(site: Site, comments) -> tuple[list, dict | None]:
-    """Backpressure check, idempotent insert, commit, then enqueue. Shared by integrations."""
+_backlog: dict[str, list] = {}  # database url -> [counted at, count]
+
+
+def backlog_full(session, database_url: str, limit: int) -> bool:
+    """Unscored comments past the limit? Counted at most once a second per process."""
+    if not limit:
+        return False
+    now = time.monotonic()
+    entry = _backlog.get(database_url)
+    if entry is None or now - entry[0] > 1.0:
+        entry = _backlog[database_url] = [now, unscored_backlog(session)]
+    return entry[1] >= limit
+
+
+def _count_accepted(database_url: str, n: int) -> None:
+    entry = _backlog.get(database_url)
+    if entry is not None:
+        entry[1] += n
+
+
+def accept_comments(site, comments) -> tuple[list, dict | None]:
+    """Backpressure check, idempotent insert, commit, then enqueue. Shared by integrations.
+
+    `site` is a `Site` row or a cached `SiteAuth` (only `id` and `hash_salt` are used)."""
     cfg = settings()
     session = db()
-    if cfg.backlog_limit and unscored_backlog(session) >= cfg.backlog_limit:
+    if backlog_full(session, cfg.database_url, cfg.backlog_limit):
         return [], {"status": 503, "code": "backlog_full",
                     "message": "too many comments are waiting to be scored; retry later"}
-    results = ingest_comments(session, site, comments)
+    results = ingest_comments(session, site, comments, link=False)
     session.commit()  # durably stored before we acknowledge or enqueue
     new_ids = [r.id for r in results if not r.duplicate]
+    _count_accepted(cfg.database_url, len(new_ids))
+    if new_ids:
+        link_after_commit(session, site.id, comments, results)
     metrics.received(len(new_ids))
     metrics.duplicates(len(results) - len(new_ids))
     log_comment_ids(r.id for r in results)
@@ -90,10 +122,27 @@ def accept_comments(site: Site, comments) -> tuple[list, dict | None]:
     return results, None
 
 
+def link_after_commit(session, site_id: str, comments, results) -> None:
+    """Link replies and parents once our rows are committed.
+
+    A reply and its parent stored by concurrent requests cannot see each other's
+    uncommitted rows; linking after commit means whichever request commits last sees
+    both. Best effort: the comments are already stored, and `parent_external_id` keeps
+    the relation if this step fails.
+    """
+    inserted = {r.external_id: r.id for r in results if not r.duplicate}
+    try:
+        link_parents(session, site_id, new_with_parent(comments, inserted), list(inserted))
+        session.commit()
+    except (OperationalError, InterfaceError) as exc:
+        session.rollback()
+        log.warning("parent link failed", extra={"error": str(exc).splitlines()[0][:200]})
+
+
 @bp.post("/api/v1/sites/<site_id>/comments")
 def receive(site_id: str):
     session = db()
-    site = session.get(Site, site_id)
+    site = site_auth(session, site_id, settings().secret_key)
     if site is None:
         return json_error(404, "unknown_site", f"no site with id {site_id!r}")
     try:
