@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration services lint train clean help
+.PHONY: run test test-unit test-integration services lint train bench clean help
 
 help:
 	@echo "make run    - install into .venv, migrate the embedded SQLite database, serve on http://127.0.0.1:8000"
 	@echo "make test   - install dev dependencies, start Redis + PostgreSQL if needed, run the whole suite"
 	@echo "make train  - rebuild the bundled model artifact from ../shared/data"
+	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
 	@echo "make lint   - hadolint the Dockerfile"
 
 $(BIN)/python:
@@ -41,6 +42,10 @@ test-unit: $(DEV_STAMP)
 
 test-integration: $(DEV_STAMP) services
 	$(BIN)/pytest tests/integration
+
+bench: $(DEV_STAMP) services
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py
 
 lint: $(DEV_STAMP)
 	$(BIN)/hadolint Dockerfile

@@ -48,7 +48,8 @@ def serve(host: str, port: int, web_workers: int | None) -> None:
 
 @main.command()
 @click.option("--concurrency", "-c", type=int, default=2, show_default=True, help="Worker processes.")
-@click.option("--queues", "-Q", default="scoring,celery", show_default=True, help="Queues to consume.")
+@click.option("--queues", "-Q", default="scoring,notify,celery", show_default=True,
+              help="Queues to consume: scoring (model), notify (platform write-back, pollers), celery (misc).")
 @click.option("--beat/--no-beat", default=False, show_default=True,
               help="Also run the periodic scheduler (the sweeper); run it in exactly one worker.")
 @click.option("--loglevel", default="INFO", show_default=True)
@@ -153,7 +154,7 @@ def _register_model_commands() -> None:
 def _register_feature_commands() -> None:
     import importlib
 
-    for module_name in ("service.moderation.commands", "service.integrations.commands"):
+    for module_name in ("service.moderation.commands", "service.integrations.commands", "service.privacy_commands"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -46,8 +46,11 @@ def _worker_exit(server, worker):
     if app is not None:
         try:
             app.extensions["colombe"]["dispatcher"]().close()
+            thread = app.extensions.get("colombe_integrations", {}).get("thread")
+            if thread is not None:
+                thread.close()
         except Exception:  # pragma: no cover
-            log.exception("dispatcher close failed")
+            log.exception("background threads did not close cleanly")
 
 
 def run_server(settings: Settings, host: str, port: int, web_workers: int | None = None) -> None:

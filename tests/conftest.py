@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -80,15 +81,27 @@ def pg_url():
     _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def redis_db_url():
-    """A Redis database of our own, emptied first."""
+_redis_dbs = itertools.cycle(range(int(os.environ.get("COLOMBE_TEST_REDIS_DB", "3")), 13))
+
+
+def fresh_redis_url() -> str:
+    """A Redis database of our own (one per caller, so separate workers never share a
+    broker and consume each other's tasks), emptied first."""
     import redis
 
-    db = int(os.environ.get("COLOMBE_TEST_REDIS_DB", "11"))
-    url = f"{REDIS_URL}/{db}"
+    url = f"{REDIS_URL}/{next(_redis_dbs)}"
     redis.Redis.from_url(url).flushdb()
     return url
+
+
+@pytest.fixture
+def redis_db_url():
+    return fresh_redis_url()
+
+
+@pytest.fixture(scope="session")
+def session_redis_url():
+    return fresh_redis_url()
 
 
 def run_cli(args, env, input_text=None, check=True, timeout=120):

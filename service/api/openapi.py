@@ -12,6 +12,21 @@ def _error(description: str, with_fields: bool = False) -> dict:
 
 
 def openapi_document() -> dict:
+    doc = _core_document()
+    try:  # endpoints of the integrations package, documented next to their code
+        from ..integrations.api import openapi_paths
+    except ImportError:
+        return doc
+    paths = openapi_paths()
+    for item in paths.values():  # their security scheme name -> ours
+        for op in item.values():
+            if isinstance(op, dict) and "security" in op:
+                op["security"] = [{"bearer": []}]
+    doc["paths"].update(paths)
+    return doc
+
+
+def _core_document() -> dict:
     nullable_str = {"type": ["string", "null"]}
     scores = {
         "type": ["object", "null"],

@@ -39,8 +39,13 @@ def authenticate():
     return None
 
 
+MAX_ID = 2**31 - 1  # comments.id is a 32-bit INTEGER: larger ids cannot exist (and would make the driver raise)
+
+
 def _own_comment(comment_id: int) -> Comment | None:
     """Only the token's site's comments exist for it: others are 404."""
+    if not 0 < comment_id <= MAX_ID:
+        return None
     return db().scalar(select(Comment).where(Comment.id == comment_id, Comment.site_id == g.site.id))
 
 

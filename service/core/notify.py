@@ -1,11 +1,133 @@
 """Platform write-back of decisions (outbound webhooks, WordPress, Blogger, Disqus).
 
 `on_status_change` runs inside the transaction that changes a comment's status, so
-a notification is recorded exactly when the decision is (transactional outbox).
+a notification is recorded exactly when the decision is (transactional outbox): one
+`integration_deliveries` row per configured target, keyed by the ModerationAction id
+(the idempotency key). Nothing is sent here; `service.integrations.outbound` sends
+after commit, with retries, backoff and a dead-letter state.
+
+Decisions that did not originate in Colombe are not echoed back: actors starting with
+"import" (history imports) or "platform" (a platform told us) are skipped.
 """
 from __future__ import annotations
 
+import threading
 
-def on_status_change(session, comment, action) -> None:
-    """Record what must be sent to the platform about this decision (nothing yet)."""
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from ..db.integration_tables import DELIVERY_PENDING, Delivery, IntegrationConfig
+from ..db.tables import APPROVED, PENDING, REJECTED, Comment, ModerationAction, Post, utcnow
+
+SILENT_ACTOR_PREFIXES = ("import", "platform")
+WRITE_BACK_PLATFORMS = ("wordpress", "blogger", "disqus")
+
+# Woken after a commit that recorded deliveries (the embedded delivery thread waits on it).
+delivery_wakeup = threading.Event()
+
+
+def platform_operation(platform: str, to_status: str, reason: str | None) -> str | None:
+    """The platform's own verb for a Colombe status, or None when it has none."""
+    spam = reason == "spam"
+    if platform == "wordpress":  # POST /wp-json/wp/v2/comments/<id> {"status": ...}
+        return {APPROVED: "approve", PENDING: "hold", REJECTED: "spam" if spam else "trash"}.get(to_status)
+    if platform == "blogger":  # comments.approve | markAsSpam | removeContent (no way back to pending)
+        return {APPROVED: "approve", REJECTED: "spam" if spam else "removecontent"}.get(to_status)
+    if platform == "disqus":  # posts/approve | posts/spam | posts/remove
+        return {APPROVED: "approve", REJECTED: "spam" if spam else "remove"}.get(to_status)
     return None
+
+
+def idempotency_key(action_id: int) -> str:
+    return f"colombe-decision-{action_id}"
+
+
+def _targets(session: Session, site_id: str) -> list[IntegrationConfig]:
+    cache = session.info.setdefault("colombe_notify_targets", {})
+    if site_id not in cache:
+        rows = session.scalars(
+            select(IntegrationConfig).where(
+                IntegrationConfig.site_id == site_id,
+                IntegrationConfig.enabled.is_(True),
+                IntegrationConfig.platform.in_(("outbound", *WRITE_BACK_PLATFORMS)),
+            )
+        ).all()
+        cache[site_id] = [(r.platform, dict(r.config or {})) for r in rows]
+    return cache[site_id]
+
+
+def _wake(_session) -> None:
+    delivery_wakeup.set()
+
+
+def _forget_cache(session, *_args) -> None:
+    session.info.pop("colombe_notify_targets", None)
+
+
+def on_status_change(session: Session, comment: Comment, action: ModerationAction) -> None:
+    """Record what must be sent to the platform about this decision."""
+    actor = action.actor or ""
+    if actor.startswith(SILENT_ACTOR_PREFIXES):
+        return
+    targets = _targets(session, comment.site_id)
+    if not targets:
+        return
+    if action.id is None:
+        session.flush()
+    post = session.get(Post, comment.post_id) if comment.post_id else None
+    key = idempotency_key(action.id)
+    rows = []
+    for platform, config in targets:
+        if platform == "outbound":
+            if not config.get("url"):
+                continue
+            payload = decision_event(comment, action, post, key)
+        else:
+            op = platform_operation(platform, action.to_status, action.reason)
+            if op is None:
+                continue
+            payload = {"op": op, "comment_external_id": comment.external_id,
+                       "post_external_id": post.external_id if post else None,
+                       "to_status": action.to_status, "reason": action.reason}
+        rows.append(Delivery(
+            site_id=comment.site_id, comment_id=comment.id, action_id=action.id, target=platform,
+            idempotency_key=key, payload=payload, status=DELIVERY_PENDING, attempts=0,
+            next_attempt_at=utcnow(), created_at=utcnow(),
+        ))
+    if rows:
+        session.add_all(rows)
+        if not event.contains(session, "after_commit", _wake):
+            event.listen(session, "after_commit", _wake)
+        if not event.contains(session, "after_commit", _forget_cache):
+            event.listen(session, "after_commit", _forget_cache)
+            event.listen(session, "after_rollback", _forget_cache)
+
+
+def decision_event(comment: Comment, action: ModerationAction, post: Post | None, key: str) -> dict:
+    """The outbound webhook's JSON document (a snapshot taken when the decision is made)."""
+    at = action.created_at or utcnow()
+    return {
+        "type": "comment.decision",
+        "id": key,
+        "idempotency_key": key,
+        "site_id": comment.site_id,
+        "created_at": at.isoformat(),
+        "comment": {
+            "id": comment.id,
+            "external_id": comment.external_id,
+            "post_external_id": post.external_id if post else None,
+            "parent_external_id": comment.parent_external_id,
+            "lang": comment.lang,
+            "scores": comment.scores,
+        },
+        "decision": {
+            "status": action.to_status,
+            "previous_status": action.from_status,
+            "action": action.action,
+            "actor": action.actor,
+            "reason": action.reason,
+            "note": action.note,
+            "reasons": action.details if isinstance(action.details, list) else None,
+            "model_version": action.model_version,
+        },
+    }

@@ -26,7 +26,9 @@ def build_items(session: Session, comments: list[Comment], max_chars: int) -> li
         posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
     parents = {}
     if parent_ids:
-        parents = dict(session.execute(select(Comment.id, Comment.text).where(Comment.id.in_(parent_ids))).tuples())
+        # (Result.tuples() is deprecated and broken in SQLAlchemy 2.1: iterate the rows.)
+        parents = {row.id: row.text for row in session.execute(
+            select(Comment.id, Comment.text).where(Comment.id.in_(parent_ids)))}
     items = []
     for c in comments:
         post = posts.get(c.post_id)

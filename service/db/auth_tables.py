@@ -1,4 +1,81 @@
-"""Tables of the moderator UI (users, site assignments, login attempts)."""
+"""Tables of the moderator UI (users, site assignments, login attempts, site word rules)."""
 from __future__ import annotations
 
-from .tables import Base  # noqa: F401
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .tables import Base, UTCDateTime, utcnow
+
+ROLE_ADMIN = "admin"
+ROLE_MODERATOR = "moderator"
+ROLES = (ROLE_ADMIN, ROLE_MODERATOR)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=ROLE_MODERATOR)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change / deactivation: old session cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+
+class UserSite(Base):
+    """A moderator sees and acts only on the sites assigned here."""
+
+    __tablename__ = "user_sites"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class LoginAttempt(Base):
+    """Failed logins, for the rate limit (per username + IP)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_time", "username", "ip", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteRules(Base):
+    """Per-site word lists and the trusted-author rule (applied after scoring)."""
+
+    __tablename__ = "site_rules"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    banned_words: Mapped[list] = mapped_column(JSON, default=list)  # auto-reject
+    suspect_words: Mapped[list] = mapped_column(JSON, default=list)  # hold for review
+    # Auto-approve an author's comments once they have this many approved ones (None = off).
+    trusted_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Indexes the moderator UI needs on the core tables (queue across several sites,
+# audit log filtered by moderator, dashboard by day). Declared here so the core
+# schema module stays untouched; they are created by migration 0002.
+def _ui_indexes() -> None:
+    from .tables import Comment, ModerationAction
+
+    Index("ix_comments_ui_status_priority", Comment.status, Comment.priority, Comment.id)
+    Index("ix_comments_ui_status_id", Comment.status, Comment.id)
+    Index("ix_actions_ui_actor", ModerationAction.actor, ModerationAction.id)
+    Index("ix_actions_ui_time", ModerationAction.created_at)
+
+
+_ui_indexes()

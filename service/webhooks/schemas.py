@@ -58,6 +58,12 @@ def _str(obj: dict, key: str, prefix: str, errors: _Errors, *, required=False, m
     if "\x00" in value:
         errors.add(name, "must not contain NUL characters")
         return None
+    if not value.isascii():
+        try:  # JSON escapes can smuggle lone surrogates ("\ud800") that no database can store
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            errors.add(name, "must not contain unpaired surrogates (invalid Unicode)")
+            return None
     if len(value) > max_len:
         errors.add(name, f"is longer than {max_len} characters")
         return None

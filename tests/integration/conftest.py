@@ -12,12 +12,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
-def prod_env(pg_url, redis_db_url, tmp_path_factory):
+def prod_env(pg_url, session_redis_url, tmp_path_factory):
     """Environment of a production deployment: PostgreSQL + Redis broker."""
     data = tmp_path_factory.mktemp("prod")
     return {
         "COLOMBE_DATABASE_URL": pg_url,
-        "COLOMBE_BROKER_URL": redis_db_url,
+        "COLOMBE_BROKER_URL": session_redis_url,
         "COLOMBE_DATA_DIR": str(data),
         "COLOMBE_SECRET_KEY": "integration-secret-key",
         "COLOMBE_METRICS_DIR": str(data / "metrics"),

@@ -1,0 +1,28 @@
+"""The moderator UI: log in, see why a comment was held, decide fast, audit everything.
+
+`init_app(app)` is called by `service.app.create_app` when this package exists.
+Imports stay inside functions so that importing `service.moderation.rules` from the
+scoring path pulls in nothing of Flask's UI side.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+def init_app(app) -> None:
+    from . import i18n
+    from .auth import csrf_token, current_user, allowed_site_ids
+    from .blueprint import bp
+    from . import views_auth, views_queue, views_admin, views_reports  # noqa: F401  (they register routes)
+    from .formatting import register_filters
+
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
+    app.config["SESSION_COOKIE_NAME"] = "colombe_session"
+    app.register_blueprint(bp)
+    app.jinja_env.autoescape = True
+    app.jinja_env.globals.update(
+        _=i18n.gettext, ui_lang=i18n.current_lang, csrf_token=csrf_token, current_user=current_user,
+        allowed_site_ids=allowed_site_ids, UI_LANGS=i18n.LANGS,
+    )
+    register_filters(app)
+    app.extensions.setdefault("colombe_moderation", {})

@@ -1,0 +1,373 @@
+/* Colombe moderator UI: focus, keyboard shortcuts, actions without reloads, undo, highlights.
+   No inline scripts (strict CSP); every call carries the CSRF token in X-CSRF-Token. */
+(function () {
+  "use strict";
+
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var CSRF = meta ? meta.getAttribute("content") : "";
+  var itemsEl = document.getElementById("items");
+  var toastEl = document.getElementById("toast");
+  var toastTimer = null;
+
+  function toast(message, isError) {
+    if (!toastEl) return;
+    toastEl.textContent = message;
+    toastEl.className = isError ? "error" : "";
+    toastEl.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toastEl.hidden = true; }, 2500);
+  }
+
+  if (!itemsEl) return;
+
+  var mode = itemsEl.getAttribute("data-mode");
+  var hideStatus = itemsEl.getAttribute("data-hide-status") || "";
+  var strings = (document.getElementById("i18n") || document.body).dataset;
+  var picker = document.getElementById("reason-picker");
+  var help = document.getElementById("help");
+  var bulk = document.getElementById("bulk");
+  var selectMatching = document.getElementById("select-matching");
+  var focused = null;
+  var pendingReject = null;  // items waiting for a reason
+  var undoStack = [];        // each entry: the ids one action changed
+
+  function visibleItems() {
+    return Array.prototype.filter.call(itemsEl.querySelectorAll(".item"), function (el) { return !el.hidden; });
+  }
+
+  function itemById(id) {
+    return itemsEl.querySelector('.item[data-comment-id="' + String(id).replace(/[^0-9]/g, "") + '"]');
+  }
+
+  function setFocus(el, scroll) {
+    if (focused) {
+      focused.classList.remove("is-focused");
+      focused.removeAttribute("aria-current");
+    }
+    focused = el || null;
+    if (focused) {
+      focused.classList.add("is-focused");
+      focused.setAttribute("aria-current", "true");
+      focused.focus({ preventScroll: true });
+      if (scroll !== false) focused.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function move(delta) {
+    var list = visibleItems();
+    if (!list.length) return;
+    var i = list.indexOf(focused);
+    i = i < 0 ? 0 : Math.max(0, Math.min(list.length - 1, i + delta));
+    setFocus(list[i]);
+  }
+
+  // ---- selection -----------------------------------------------------------------------
+  function selectedItems() {
+    return visibleItems().filter(function (el) {
+      var cb = el.querySelector(".sel");
+      return cb && cb.checked;
+    });
+  }
+
+  function updateSelection() {
+    var count = selectedItems().length;
+    visibleItems().forEach(function (el) {
+      var cb = el.querySelector(".sel");
+      el.classList.toggle("is-selected", !!(cb && cb.checked));
+    });
+    var counter = document.getElementById("selected-count");
+    if (counter) {
+      var n = selectMatching && selectMatching.checked ? (bulk.getAttribute("data-total") || "?") : count;
+      counter.textContent = n + " " + (strings.selected || "selected");
+    }
+    if (bulk) bulk.classList.toggle("active", count > 0 || (selectMatching && selectMatching.checked));
+  }
+
+  function toggleSelect(el) {
+    var cb = el && el.querySelector(".sel");
+    if (!cb) return;
+    cb.checked = !cb.checked;
+    updateSelection();
+  }
+
+  // ---- server calls ----------------------------------------------------------------------
+  function postAction(body) {
+    return fetch("/ui/actions", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": CSRF },
+      body: JSON.stringify(body)
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (!resp.ok) throw new Error(data.message || ("HTTP " + resp.status));
+        return data;
+      });
+    });
+  }
+
+  function setStatus(el, status) {
+    el.setAttribute("data-status", status);
+    var badge = el.querySelector(".badge");
+    if (badge) {
+      badge.className = "badge status-" + status;
+      badge.textContent = strings["status" + status.charAt(0).toUpperCase() + status.slice(1)] || status;
+    }
+    if (mode === "queue" && hideStatus) el.hidden = status !== hideStatus;
+  }
+
+  function applyResults(results) {
+    var changed = [];
+    (results || []).forEach(function (r) {
+      var el = itemById(r.id);
+      if (!el) return;
+      setStatus(el, r.status);
+      var cb = el.querySelector(".sel");
+      if (cb) cb.checked = false;
+      changed.push(el);
+    });
+    var pageBox = document.getElementById("select-page");
+    if (pageBox) pageBox.checked = false;
+    updateSelection();
+    updateEmpty();
+    return changed;
+  }
+
+  function updateEmpty() {
+    if (mode !== "queue") return;
+    var empty = itemsEl.querySelector(".empty");
+    if (!visibleItems().length) {
+      if (!empty) {
+        empty = document.createElement("p");
+        empty.className = "empty";
+        var link = document.createElement("a");
+        link.href = window.location.pathname + window.location.search;
+        link.textContent = "↻";
+        empty.appendChild(link);
+        itemsEl.appendChild(empty);
+      }
+      empty.hidden = false;
+    } else if (empty) {
+      empty.hidden = true;
+    }
+  }
+
+  function nextFocusAfter(targets) {
+    var list = visibleItems();
+    var last = -1;
+    targets.forEach(function (t) { last = Math.max(last, list.indexOf(t)); });
+    for (var i = last + 1; i < list.length; i++) if (targets.indexOf(list[i]) < 0) return list[i];
+    for (var j = last - 1; j >= 0; j--) if (targets.indexOf(list[j]) < 0) return list[j];
+    return null;
+  }
+
+  function act(action, targets, reason) {
+    targets = targets.filter(Boolean);
+    if (!targets.length) return Promise.resolve();
+    var next = nextFocusAfter(targets);
+    var ids = targets.map(function (el) { return Number(el.getAttribute("data-comment-id")); });
+    return postAction({ action: action, ids: ids, reason: reason || null }).then(function (data) {
+      applyResults(data.results);
+      var done = (data.results || []).filter(function (r) { return r.ok; }).map(function (r) { return r.id; });
+      if (done.length) undoStack.push(done);
+      if (focused && focused.hidden) setFocus(next);
+      else if (!focused) setFocus(next);
+      toast((strings.done || "Done") + " (" + done.length + ")");
+    }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
+  }
+
+  function actOnMatching(action, reason) {
+    var filter = {};
+    try { filter = JSON.parse(bulk.getAttribute("data-filter") || "{}"); } catch (e) { filter = {}; }
+    var next = null;
+    return postAction({ action: action, all_matching: true, filter: filter, reason: reason || null }).then(function (data) {
+      applyResults(data.results);
+      var done = (data.results || []).filter(function (r) { return r.ok; }).map(function (r) { return r.id; });
+      if (done.length) undoStack.push(done);
+      selectMatching.checked = false;
+      updateSelection();
+      next = visibleItems()[0] || null;
+      setFocus(next);
+      toast((strings.done || "Done") + " (" + done.length + ")");
+    }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
+  }
+
+  function undo() {
+    var ids = undoStack.pop();
+    if (!ids) { toast(strings.nothingToUndo || "Nothing to undo"); return Promise.resolve(); }
+    return postAction({ action: "undo", ids: ids }).then(function (data) {
+      var changed = applyResults(data.results);
+      var back = changed.filter(function (el) { return !el.hidden; });
+      if (back.length) setFocus(back[0]);
+      toast((strings.undone || "Undone") + " (" + (data.count || 0) + ")");
+    }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
+  }
+
+  // ---- reject reason picker ----------------------------------------------------------------
+  function openPicker(targets) {
+    if (!picker || !targets.length) return;
+    pendingReject = targets;
+    picker.hidden = false;
+    var suggest = targets[0].getAttribute("data-suggest") || "other";
+    var btn = picker.querySelector('button[data-reason="' + suggest + '"]') || picker.querySelector("button[data-reason]");
+    btn.focus();
+  }
+
+  function closePicker(reason) {
+    if (!picker || picker.hidden) return;
+    var targets = pendingReject || [];
+    pendingReject = null;
+    picker.hidden = true;
+    if (reason) {
+      if (targets === "matching") actOnMatching("reject", reason);
+      else act("reject", targets, reason);
+    } else if (focused) {
+      focused.focus({ preventScroll: true });
+    }
+  }
+
+  if (picker) {
+    picker.addEventListener("click", function (e) {
+      var btn = e.target.closest("button[data-reason]");
+      if (btn) closePicker(btn.getAttribute("data-reason"));
+    });
+  }
+
+  function toggleHelp(show) {
+    if (!help) return;
+    help.hidden = show === undefined ? !help.hidden : !show;
+    if (!help.hidden) help.querySelector("button").focus();
+    else if (focused) focused.focus({ preventScroll: true });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".show-help"), function (b) {
+    b.addEventListener("click", function () { toggleHelp(true); });
+  });
+  if (help) help.querySelector(".close-help").addEventListener("click", function () { toggleHelp(false); });
+
+  // ---- clicks ------------------------------------------------------------------------------
+  itemsEl.addEventListener("click", function (e) {
+    var item = e.target.closest(".item");
+    if (!item) return;
+    var button = e.target.closest("button[data-act]");
+    if (button) {
+      setFocus(item, false);
+      var what = button.getAttribute("data-act");
+      if (what === "approve") act("approve", [item]);
+      else if (what === "reject") openPicker([item]);
+      else if (what === "undo") undo();
+      return;
+    }
+    if (e.target.closest("a, button")) return;  // links and buttons keep their own meaning
+    setFocus(item, false);
+  });
+  itemsEl.addEventListener("change", function (e) {
+    if (e.target.classList.contains("sel")) updateSelection();
+  });
+
+  if (bulk) {
+    document.getElementById("select-page").addEventListener("change", function (e) {
+      visibleItems().forEach(function (el) {
+        var cb = el.querySelector(".sel");
+        if (cb) cb.checked = e.target.checked;
+      });
+      updateSelection();
+    });
+    selectMatching.addEventListener("change", updateSelection);
+    document.getElementById("bulk-approve").addEventListener("click", function () {
+      if (selectMatching.checked) actOnMatching("approve");
+      else act("approve", selectedItems());
+    });
+    document.getElementById("bulk-reject").addEventListener("click", function () {
+      var reason = document.getElementById("bulk-reason").value;
+      if (selectMatching.checked) actOnMatching("reject", reason);
+      else act("reject", selectedItems(), reason);
+    });
+    document.getElementById("bulk-clear").addEventListener("click", function () {
+      visibleItems().forEach(function (el) { var cb = el.querySelector(".sel"); if (cb) cb.checked = false; });
+      selectMatching.checked = false;
+      document.getElementById("select-page").checked = false;
+      updateSelection();
+    });
+  }
+
+  // ---- keyboard ----------------------------------------------------------------------------
+  function typing(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (picker && !picker.hidden) {
+      if (e.key === "Escape") { e.preventDefault(); closePicker(null); return; }
+      var n = parseInt(e.key, 10);
+      var choices = picker.querySelectorAll("button[data-reason]:not([data-reason=''])");
+      if (n >= 1 && n <= choices.length) { e.preventDefault(); closePicker(choices[n - 1].getAttribute("data-reason")); }
+      return;  // Enter clicks the focused reason button natively
+    }
+    if (typing(e.target)) return;
+    if (help && !help.hidden) {
+      if (e.key === "Escape" || e.key === "?") { e.preventDefault(); toggleHelp(false); }
+      return;
+    }
+    switch (e.key) {
+      case "j": e.preventDefault(); move(1); break;
+      case "k": e.preventDefault(); move(-1); break;
+      case "a": if (focused && !focused.hidden) { e.preventDefault(); act("approve", [focused]); } break;
+      case "r": if (focused && !focused.hidden) { e.preventDefault(); openPicker([focused]); } break;
+      case "x": if (focused && !focused.hidden) { e.preventDefault(); toggleSelect(focused); } break;
+      case "u": e.preventDefault(); undo(); break;
+      case "?": e.preventDefault(); toggleHelp(); break;
+      case "Escape": if (focused) { setFocus(null); } break;
+      default: break;
+    }
+  });
+
+  // ---- highlight spans -------------------------------------------------------------------------
+  function highlight(el, spans) {
+    var text = el.textContent;
+    var frag = document.createDocumentFragment();
+    var pos = 0;
+    spans.forEach(function (s) {
+      if (s.begin < pos || s.end > text.length) return;
+      if (s.begin > pos) frag.appendChild(document.createTextNode(text.slice(pos, s.begin)));
+      var mark = document.createElement("mark");
+      mark.className = "hl";
+      mark.setAttribute("data-label", s.label);
+      mark.title = s.label + " +" + Number(s.score).toFixed(2);
+      mark.textContent = text.slice(s.begin, s.end);
+      frag.appendChild(mark);
+      pos = s.end;
+    });
+    if (pos < text.length) frag.appendChild(document.createTextNode(text.slice(pos)));
+    el.textContent = "";
+    el.appendChild(frag);
+  }
+
+  function loadSpans() {
+    if (mode !== "queue") return;
+    var els = Array.prototype.slice.call(itemsEl.querySelectorAll(".item"));
+    var batches = [];
+    for (var i = 0; i < els.length; i += 8) batches.push(els.slice(i, i + 8));
+    batches.reduce(function (chain, batch) {
+      return chain.then(function () {
+        var ids = batch.map(function (el) { return el.getAttribute("data-comment-id"); });
+        return fetch("/ui/spans?ids=" + ids.join(","), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : { spans: {} }; })
+          .then(function (data) {
+            batch.forEach(function (el) {
+              var spans = (data.spans || {})[el.getAttribute("data-comment-id")];
+              var textEl = el.querySelector(".ctext");
+              if (spans && spans.length && textEl) highlight(textEl, spans);
+            });
+          }).catch(function () { /* highlights are a bonus */ });
+      });
+    }, Promise.resolve()).then(function () { itemsEl.setAttribute("data-spans-loaded", "1"); });
+  }
+
+  // Start: focus the target comment in a thread, else the first item of the queue.
+  var target = document.getElementById("focus-comment");
+  setFocus(target || visibleItems()[0] || null, !!target);
+  updateSelection();
+  loadSpans();
+})();
