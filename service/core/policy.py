@@ -1,13 +1,19 @@
 """Site policy: thresholds per label → approved, rejected or pending (with reasons).
 
 Defaults come from the model's evaluation, not from constants:
-- `approve_below[label]` = the model's `recall_90` threshold: a comment is approved
-  automatically only when every score is below the score that catches 90 % of that
-  label's positives on the test split;
+- `approve_below[label]` for the two labels that decide alone, `toxicity` and `spam`, is
+  the model's `recall_90` threshold: a comment is approved automatically only when its
+  score is below the score that catches 90 % of that label's positives on the test split;
+- for the sub-labels (`severe_toxicity`, `insult`, `threat`, `identity_attack`,
+  `obscene`, several of them weakly supervised) and `off_topic` (learned from
+  synthetic pairs), a recall-90 threshold sits near zero and would hold almost every
+  comment; they hold a comment only when the head is confident: their `precision_90`
+  threshold. They mostly explain *why* a toxic comment was held;
 - `reject_above[label]` = off (None) by default; the model card's `precision_90`
   threshold is the suggested value for sites that want automatic rejection.
 A site overrides any value in `sites.policy`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +21,10 @@ from dataclasses import dataclass
 from ..db.tables import APPROVED, PENDING, REJECTED
 
 FALLBACK_APPROVE_BELOW = 0.5  # used only when a model carries no threshold for a label
+
+# Which evaluated operating point holds a comment by default, per label.
+HOLD_POINT = {"toxicity": "recall_90", "spam": "recall_90"}
+DEFAULT_HOLD_POINT = "precision_90"
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,8 @@ def default_policy(labels, thresholds: dict[str, dict[str, float]]) -> Policy:
     approve = {}
     for label in labels:
         t = (thresholds or {}).get(label) or {}
-        approve[label] = float(t.get("recall_90", FALLBACK_APPROVE_BELOW))
+        point = HOLD_POINT.get(label, DEFAULT_HOLD_POINT)
+        approve[label] = float(t.get(point, FALLBACK_APPROVE_BELOW))
     return Policy(approve_below=approve, reject_above={label: None for label in labels})
 
 

@@ -13,7 +13,7 @@ def init_app(app) -> None:
     from . import i18n
     from .auth import csrf_token, current_user, allowed_site_ids
     from .blueprint import bp
-    from . import views_auth, views_queue, views_admin, views_reports  # noqa: F401  (they register routes)
+    from . import views_auth, views_queue, views_admin, views_reports, views_deliveries  # noqa: F401  (routes)
     from .formatting import register_filters
 
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
@@ -23,6 +23,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         _=i18n.gettext, ui_lang=i18n.current_lang, csrf_token=csrf_token, current_user=current_user,
         allowed_site_ids=allowed_site_ids, UI_LANGS=i18n.LANGS,
+        dead_delivery_count=views_deliveries.dead_delivery_count,
     )
     register_filters(app)
     app.extensions.setdefault("colombe_moderation", {})

@@ -186,6 +186,32 @@ FR: dict[str, str] = {
     "New password (optional)": "Nouveau mot de passe (facultatif)",
     "Some values are invalid:": "Certaines valeurs sont invalides :",
     "Pending": "En attente",
+    # deliveries
+    "Deliveries": "Envois",
+    "Dead letters": "Envois abandonnés",
+    "dead letters": "envois abandonnés",
+    "Decisions sent to each site's outbound webhook or blog platform. A delivery that keeps failing is dead-lettered: fix the cause, then retry it.":
+        "Décisions envoyées au webhook sortant ou à la plateforme de blog de chaque site. Un envoi qui échoue trop "
+        "souvent est abandonné : corrigez la cause, puis relancez-le.",
+    "Created": "Créé",
+    "Target": "Destination",
+    "Decision": "Décision",
+    "Attempts": "Tentatives",
+    "Last error": "Dernière erreur",
+    "Next attempt": "Prochaine tentative",
+    "Retry": "Relancer",
+    "Newest": "Plus récents",
+    "No deliveries.": "Aucun envoi.",
+    "delivered": "envoyé",
+    "dead": "abandonné",
+    "superseded": "remplacé",
+    "Outbound webhook": "Webhook sortant",
+    "WordPress": "WordPress",
+    "Blogger": "Blogger",
+    "Disqus": "Disqus",
+    "Delivery #{id} is queued again.": "L'envoi n° {id} est de nouveau en file.",
+    "Delivery #{id} is not dead-lettered; nothing was changed.":
+        "L'envoi n° {id} n'est pas abandonné ; rien n'a été modifié.",
     # model labels and rule kinds
     "toxicity": "toxicité",
     "severe_toxicity": "toxicité grave",

@@ -31,7 +31,7 @@ def test_keyboard_approve_reject_undo(page, world):
     assert focused_id(page) == first
     # why, scores, reply context, author history, highlighted words
     bob = item(page, c["c2"])
-    assert "insult 0.95 ≥ 0.50" in bob.inner_text()
+    assert "insult 0.95 ≥ 0.90" in bob.inner_text()
     assert "In reply to Alice" in bob.inner_text()
     assert bob.locator("meter").count() == 8
     page.wait_for_selector('#items[data-spans-loaded="1"]')
@@ -178,3 +178,29 @@ def test_dashboard_french_and_logout(page, world):
     page.click("#logout")
     page.wait_for_url(re.compile(r".*/login$"))
     assert page.goto(f"{base}/queue").url.endswith("/login?next=/queue") or "/login" in page.url
+
+
+def test_deliveries_page_shows_and_retries_dead_letters(page, world):
+    from service.db.integration_tables import Delivery
+    from service.db.session import session_scope
+    from service.db.tables import Comment
+    from tests.moderation import seed
+
+    base, c = world["url"], world["c"]
+    with session_scope(world["settings"].database_url) as s:
+        mine = seed.delivery(s, s.get(Comment, c["c2"]), last_error="<img src=x onerror=\"window.__xss=5\"> HTTP 500").id
+        other = seed.delivery(s, s.get(Comment, world["other"])).id
+    login(page, base, world["moderator"])
+    assert page.inner_text("#dead-count").startswith("1")
+    page.click("#nav-deliveries")
+    page.wait_for_url(re.compile(r".*/deliveries\?status=dead$"))
+    row = page.locator(f'tr[data-delivery-id="{mine}"]')
+    assert "<img src=x" in row.locator(".last-error").inner_text()
+    assert not page.locator(f'tr[data-delivery-id="{other}"]').count()
+    row.locator("button.retry").click()
+    page.wait_for_selector("#delivery-notice")
+    assert not page.locator(f'tr[data-delivery-id="{mine}"]').count()
+    with session_scope(world["settings"].database_url) as s:
+        assert s.get(Delivery, mine).status == "pending" and s.get(Delivery, other).status == "dead"
+    assert page.evaluate("window.__xss") is None
+    assert page.js_errors == []

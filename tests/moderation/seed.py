@@ -52,3 +52,23 @@ def score(session, comments, model=None):
 
 def user(session, username, role="moderator", sites=()):
     return create_user(session, username, PASSWORD, role, sites)
+
+
+def delivery(session, comment, status="dead", target="outbound", attempts=3, last_error="HTTP 500: boom",
+             last_status_code=500):
+    """An outbox row about `comment`'s latest decision (as `core.notify` records them)."""
+    from sqlalchemy import select
+
+    from service.core.notify import idempotency_key
+    from service.db.integration_tables import Delivery
+    from service.db.tables import ModerationAction
+
+    action = session.scalar(select(ModerationAction).where(ModerationAction.comment_id == comment.id)
+                            .order_by(ModerationAction.id.desc()).limit(1))
+    d = Delivery(site_id=comment.site_id, comment_id=comment.id, action_id=action.id, target=target,
+                 idempotency_key=idempotency_key(action.id), payload={"type": "comment.decision"}, status=status,
+                 attempts=attempts, next_attempt_at=utcnow(), last_status_code=last_status_code,
+                 last_error=last_error, created_at=utcnow())
+    session.add(d)
+    session.flush()
+    return d

@@ -73,7 +73,7 @@ def test_queue_shows_pending_sorted_by_score_with_reasons(browser, db_session):
     order = [int(x) for x in __import__("re").findall(r'data-comment-id="(\d+)" data-status="pending"', html)]
     assert order[:2] == sorted([w["c1"], w["c4"]], reverse=True) and order[2] == w["c2"]
     assert w["c3"] not in order and w["cb"] not in order
-    assert "insult 0.95 ≥ 0.50" in html
+    assert "insult 0.95 ≥ 0.90" in html
     assert "Article A" in html
     assert "In reply to Alice" in html  # the Répondre context
     assert "Script" not in html

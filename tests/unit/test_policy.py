@@ -10,6 +10,13 @@ def test_defaults_come_from_model_thresholds():
     assert p.reject_above == {"toxicity": None, "spam": None}
 
 
+def test_sub_labels_hold_only_when_confident():
+    th = {**TH, "threat": {"recall_90": 0.002, "precision_90": 0.83}, "off_topic": {"recall_90": 0.4, "precision_90": 0.85}}
+    p = default_policy(("toxicity", "spam", "threat", "off_topic"), th)
+    assert p.approve_below["threat"] == 0.83 and p.approve_below["off_topic"] == 0.85
+    assert decide({"toxicity": 0.1, "spam": 0.0, "threat": 0.05, "off_topic": 0.5}, p)[0] == "approved"
+
+
 def test_decide_approves_holds_rejects():
     p = effective_policy(LABELS, TH, {"reject_above": {"spam": 0.95}})
     assert decide({"toxicity": 0.1, "spam": 0.1}, p) == ("approved", [])
