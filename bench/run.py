@@ -483,6 +483,84 @@ def phase_scaleout(args, out: dict) -> None:
         stack.close()
 
 
+def phase_embedded(args, out: dict) -> None:
+    """`make run`'s mode (SQLite, in-process worker): end-to-end comments/s, then a restart
+    in the middle of a stream: every acknowledged comment must still be scored."""
+    import sqlalchemy as sa
+
+    work = Path(tempfile.mkdtemp(prefix="colombe-embedded-"))
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("COLOMBE_", "PROMETHEUS_"))},
+           "COLOMBE_DATA_DIR": str(work), "COLOMBE_PORT": str(port), "COLOMBE_LOG_LEVEL": "WARNING",
+           "COLOMBE_BACKLOG_LIMIT": "10000000"}
+    site = json.loads(subprocess.run([COLOMBE, "sites", "create", "Embedded", "--json"], env=env, check=True,
+                                     capture_output=True, text=True).stdout)
+    base = f"http://127.0.0.1:{port}"
+    engine = sa.create_engine(f"sqlite:///{work / 'colombe.db'}")
+
+    def count(sql):
+        with engine.connect() as c:
+            return c.execute(sa.text(sql)).scalar()
+
+    def start():
+        log = open(work / "serve.log", "a")
+        p = subprocess.Popen([COLOMBE, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_http(base + "/readyz", 90)
+        return p
+
+    proc = start()
+    try:
+        acked = 0
+        t0 = now()
+        n = 0
+        while now() - t0 < args.window:  # closed loop: batches of 100 as fast as they are accepted
+            send_batch(base, site, [comment(f"emb{n}", i) for i in range(100)])
+            acked += 100
+            n += 1
+        deadline = now() + 120
+        while now() < deadline and count("SELECT count(*) FROM comments WHERE status = 'received'"):
+            time.sleep(0.2)
+        elapsed = now() - t0
+        out["embedded_end_to_end_per_s"] = count("SELECT count(*) FROM comments WHERE status <> 'received'") / elapsed
+        # Restart in the middle of a stream.
+        stop = threading.Event()
+        sent = {"acked": 0, "failed": 0}
+
+        def stream():
+            k = 0
+            while not stop.is_set():
+                try:
+                    send_batch(base, site, [comment(f"rst{k}", i) for i in range(20)])
+                    sent["acked"] += 20
+                except OSError:
+                    sent["failed"] += 1
+                    time.sleep(0.1)
+                k += 1
+
+        t = threading.Thread(target=stream)
+        t.start()
+        time.sleep(3)
+        proc.terminate()  # graceful: in-flight batch finishes, queued ids stay `received`
+        proc.wait(60)
+        time.sleep(1)
+        proc = start()
+        time.sleep(3)
+        stop.set()
+        t.join()
+        deadline = now() + 120
+        while now() < deadline and count("SELECT count(*) FROM comments WHERE status = 'received'"):
+            time.sleep(0.2)
+        stored = count("SELECT count(*) FROM comments WHERE external_id LIKE 'rst%'")
+        scored = count("SELECT count(*) FROM comments WHERE external_id LIKE 'rst%' AND status <> 'received'")
+        out["embedded_restart"] = {"acknowledged": sent["acked"], "stored": stored, "scored": scored,
+                                   "lost": sent["acked"] - scored, "refused_during_restart": sent["failed"]}
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        engine.dispose()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def phase_queue(args, out: dict) -> None:
     script = ROOT / "bench" / "queue_bench.py"
     if not script.exists():
@@ -512,6 +590,7 @@ TARGETS = [
     ("scoring_worker_rss_mb", "scoring worker RSS with model (MB)", "<= 300", lambda v: v <= 300, "latency"),
     ("scaleout_ingest_comments_per_s", "2 web + 3 workers: ingest comments/s", "", None, "scaleout"),
     ("scaleout_scored_per_s", "2 web + 3 workers: scored comments/s", "", None, "scaleout"),
+    ("embedded_end_to_end_per_s", "embedded mode (make run): comments/s end to end", ">= 300", lambda v: v >= 300, "embedded"),
 ]
 
 
@@ -532,6 +611,11 @@ def report(out: dict) -> None:
                          "p99 <= 300" if key == "latency_100" else "", ok, "python bench/run.py --only latency"))
             rows.append((f"  acknowledged / decided / lost / non-202", f"{r['acknowledged']} / {r['decided']} / {r['lost']} / {r['non_202']}",
                          "lost = 0", "ok" if r["lost"] == 0 else "MISSED", ""))
+    r = out.get("embedded_restart")
+    if r:
+        rows.append(("embedded restart mid-stream: acknowledged / scored / lost",
+                     f"{r['acknowledged']} / {r['scored']} / {r['lost']}", "lost = 0", "ok" if r["lost"] == 0 else "MISSED",
+                     "python bench/run.py --only embedded"))
     q = out.get("queue_page")
     if isinstance(q, dict) and "p95_ms" in q:
         rows.append(("queue page server time p50 / p95 (ms), 100k comments", f"{q.get('p50_ms', 0):.1f} / {q['p95_ms']:.1f}",
@@ -545,7 +629,8 @@ def report(out: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", action="append", choices=["ingest", "scoring", "latency", "memory", "model", "scaleout", "queue"])
+    ap.add_argument("--only", action="append",
+                    choices=["ingest", "scoring", "latency", "memory", "model", "scaleout", "embedded", "queue"])
     ap.add_argument("--runs", type=int, default=3, help="runs per wrk figure (the median is reported)")
     ap.add_argument("--seconds", type=int, default=8, help="seconds per wrk run")
     ap.add_argument("--window", type=int, default=15, help="seconds per scoring window")
@@ -556,7 +641,7 @@ def main() -> None:
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (apt-get install wrk)")
-    phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "queue"])
+    phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "embedded", "queue"])
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
     if "model" in phases or "scoring" in phases:
@@ -581,6 +666,9 @@ def main() -> None:
     if "scaleout" in phases:
         print("scale-out …", flush=True)
         phase_scaleout(args, out)
+    if "embedded" in phases:
+        print("embedded mode …", flush=True)
+        phase_embedded(args, out)
     if "queue" in phases:
         print("queue page …", flush=True)
         phase_queue(args, out)
