@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..db.tables import RECEIVED, Comment, Post, Site, utcnow
 from ..webhooks.schemas import CommentIn, PostIn
@@ -156,41 +156,45 @@ def new_with_parent(comments: list[CommentIn], inserted: dict[str, int]) -> list
     return [inserted[c.external_id] for c in comments if c.parent_external_id and c.external_id in inserted]
 
 
+def _link_statements():
+    """Built once (statement construction is costly on a hot path), executed with parameters."""
+    comments = Comment.__table__
+    parent = comments.alias("parent")
+    same_parent = (parent.c.site_id == comments.c.site_id) & (parent.c.external_id == comments.c.parent_external_id)
+    # New replies look up their parent. `parent_id IS NULL` and EXISTS matter under
+    # concurrency: this statement may wait for a row lock (a scoring worker holds the reply)
+    # while the parent's request links it; on wake-up PostgreSQL re-checks the WHERE on the
+    # new row, so a stale snapshot that cannot see the parent never overwrites the link.
+    new_replies = (
+        update(comments)
+        .where(comments.c.id.in_(bindparam("ids", expanding=True)), comments.c.parent_id.is_(None),
+               select(parent.c.id).where(same_parent).exists())
+        .values(parent_id=select(parent.c.id).where(same_parent).scalar_subquery())
+    )
+    # Earlier replies waiting for one of the new comments get linked to it.
+    waiting = (
+        update(comments)
+        .where(comments.c.site_id == bindparam("site"),
+               comments.c.parent_external_id.in_(bindparam("exts", expanding=True)),
+               comments.c.parent_id.is_(None))
+        .values(parent_id=select(parent.c.id).where(same_parent).scalar_subquery())
+    )
+    return new_replies, waiting
+
+
+_LINK_NEW_REPLIES, _LINK_WAITING = _link_statements()
+
+
 def link_parents(session: Session, site_id: str, new_with_parent: list[int], new_external_ids: list[str]) -> None:
     """Resolve parent ids both ways: replies may arrive before their parent.
 
     Two index-friendly statements: new replies look up their parent, and earlier
     replies waiting for one of the new comments get linked to it.
     """
-    parent = aliased(Comment)
     if new_with_parent:
-        parent_id = (
-            select(parent.id)
-            .where(parent.site_id == Comment.site_id, parent.external_id == Comment.parent_external_id)
-            .scalar_subquery()
-        )
-        session.execute(
-            update(Comment)
-            .where(Comment.id.in_(new_with_parent))
-            .values(parent_id=parent_id)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_LINK_NEW_REPLIES, {"ids": list(new_with_parent)})
     if new_external_ids:
-        waiting_parent = (
-            select(parent.id)
-            .where(parent.site_id == site_id, parent.external_id == Comment.parent_external_id)
-            .scalar_subquery()
-        )
-        session.execute(
-            update(Comment)
-            .where(
-                Comment.site_id == site_id,
-                Comment.parent_external_id.in_(new_external_ids),
-                Comment.parent_id.is_(None),
-            )
-            .values(parent_id=waiting_parent)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_LINK_WAITING, {"site": site_id, "exts": list(new_external_ids)})
 
 
 def unscored_backlog(session: Session) -> int:
