@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration services lint train bench clean help
+.PHONY: run test test-unit test-integration services lint train bench chaos clean help
 
 help:
 	@echo "make run    - install into .venv, migrate the embedded SQLite database, serve on http://127.0.0.1:8000"
 	@echo "make test   - install dev dependencies, start Redis + PostgreSQL if needed, run the whole suite"
 	@echo "make train  - rebuild the bundled model artifact from ../shared/data"
 	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
+	@echo "make chaos  - fault tests: kill workers, stop Redis, restart PostgreSQL, sustained load"
 	@echo "make lint   - hadolint the Dockerfile"
 
 $(BIN)/python:
@@ -46,6 +47,9 @@ test-integration: $(DEV_STAMP) services
 bench: $(DEV_STAMP) services
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+chaos: $(DEV_STAMP) services
+	$(BIN)/pytest tests/chaos -s -p no:cacheprovider
 
 lint: $(DEV_STAMP)
 	$(BIN)/hadolint Dockerfile

@@ -55,6 +55,7 @@ class Settings:
     metrics_dir: Path | None = None
     log_level: str = "INFO"
     secure_cookies: bool = False
+    metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -87,6 +88,7 @@ class Settings:
             signature_tolerance_s=_int(env, "COLOMBE_SIGNATURE_TOLERANCE", 300),
             metrics_dir=Path(env["COLOMBE_METRICS_DIR"]) if env.get("COLOMBE_METRICS_DIR") else None,
             log_level=(env.get("COLOMBE_LOG_LEVEL") or "INFO").upper(),
+            metrics_token=env.get("COLOMBE_METRICS_TOKEN") or None,
         )
         # Session cookies are Secure (HTTPS only) in production; the embedded mode serves
         # plain http://127.0.0.1, so it defaults to off there. COLOMBE_SECURE_COOKIES=1|0 decides.

@@ -103,5 +103,15 @@ def _db_state(cfg) -> dict:
 @bp.get("/metrics")
 def metrics_endpoint():
     cfg = settings()
+    if cfg.metrics_token:  # site ids appear as labels: deployments may keep them private
+        import hmac
+
+        from flask import request
+
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), cfg.metrics_token.encode()):
+            return Response('{"error": "unauthorized", "message": "send Authorization: Bearer <metrics token>"}',
+                            status=401, content_type="application/json",
+                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     body, content_type = metrics.render(lambda: _db_state(cfg))
     return Response(body, content_type=content_type)

@@ -197,5 +197,24 @@ def link_parents(session: Session, site_id: str, new_with_parent: list[int], new
         session.execute(_LINK_WAITING, {"site": site_id, "exts": list(new_external_ids)})
 
 
+def relink_recent_orphans(session: Session, window: int = 50_000) -> int:
+    """Repair parent links missed after commit (e.g. the database dropped right then).
+
+    Looks only at the newest `window` comments (a primary-key range), so a sweep stays
+    cheap however large the table grows; replies whose parent never arrived cost nothing.
+    """
+    comments = Comment.__table__
+    parent = comments.alias("parent")
+    top = session.scalar(select(func.max(comments.c.id))) or 0
+    same_parent = (parent.c.site_id == comments.c.site_id) & (parent.c.external_id == comments.c.parent_external_id)
+    result = session.execute(
+        update(comments)
+        .where(comments.c.id > top - window, comments.c.parent_id.is_(None),
+               comments.c.parent_external_id.is_not(None), select(parent.c.id).where(same_parent).exists())
+        .values(parent_id=select(parent.c.id).where(same_parent).scalar_subquery())
+    )
+    return result.rowcount or 0
+
+
 def unscored_backlog(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Comment).where(Comment.status == RECEIVED)) or 0

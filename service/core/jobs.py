@@ -84,5 +84,13 @@ def _hold_unscorable(settings: Settings, comment_id: int) -> None:
 
 
 def sweep_job(settings: Settings, older_than_s: float, limit: int = 5000) -> list[int]:
+    """Comments to re-enqueue; also repairs recent parent links missed after a commit."""
+    from .ingest import relink_recent_orphans
+
+    try:
+        with session_scope(settings.database_url) as session:
+            relink_recent_orphans(session)
+    except TRANSIENT:
+        log.warning("orphan relink skipped: database unavailable")
     with session_scope(settings.database_url) as session:
         return unscored_ids(session, older_than_s, limit)

@@ -106,9 +106,10 @@ def openapi_paths() -> dict:
             "parameters": [
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(DELIVERY_STATES)}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
-                {"name": "before", "in": "query", "schema": {"type": "integer"}},
+                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
             ],
-            "responses": {"200": ok}}},
+            "responses": {"200": ok, "401": {"description": "missing or unknown API token"},
+                          "422": {"description": "invalid query parameters"}}}},
         "/integrations/api/deliveries/{id}/retry": {"post": {
             "summary": "Queue a dead delivery again", "security": bearer,
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],

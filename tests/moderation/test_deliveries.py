@@ -112,7 +112,8 @@ def test_pagination(browser, db_session, monkeypatch):
 
 
 def test_retry_puts_a_dead_delivery_back_in_line(browser, db_session, monkeypatch):
-    from service.core.notify import delivery_wakeup
+    import threading
+
     from service.integrations import outbound
     from service.moderation import views_deliveries
 
@@ -124,7 +125,9 @@ def test_retry_puts_a_dead_delivery_back_in_line(browser, db_session, monkeypatc
         return outbound.retry_delivery(session, d)
 
     monkeypatch.setattr(views_deliveries, "retry_delivery", spy)
-    delivery_wakeup.clear()
+    # A private event: delivery threads left by other tests in this process clear the shared one.
+    delivery_wakeup = threading.Event()
+    monkeypatch.setattr(views_deliveries, "delivery_wakeup", delivery_wakeup)
     browser.login("mod_a")
     browser.get("/deliveries?status=dead")
     resp = _retry(browser, w["dead_a"], status="dead")

@@ -222,3 +222,17 @@ def test_a_task_tops_its_batch_up_with_other_waiting_comments(env):
     with session_scope(env["settings"].database_url) as s:
         rest = score_comments(s, [], model, batch_max=100)
     assert sorted([c.id for c in done] + [c.id for c in rest]) == sorted(ids)  # each scored exactly once
+
+
+def test_sweeper_repairs_a_missed_parent_link(env):
+    from sqlalchemy import update
+
+    from service.core.jobs import sweep_job
+    from service.db.session import session_scope
+    from service.db.tables import Comment
+
+    parent, child = env["send"]({"comments": [{"id": "p", "text": "a"}, {"id": "c", "text": "b", "parent_id": "p"}]})
+    with session_scope(env["settings"].database_url) as s:  # as if the post-commit link never ran
+        s.execute(update(Comment).where(Comment.id == child).values(parent_id=None))
+    sweep_job(env["settings"], 3600)
+    assert env["api"]("GET", f"/api/v1/comments/{child}").json["parent_id"] == parent

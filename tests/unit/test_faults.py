@@ -37,3 +37,18 @@ def test_broker_down_still_accepts_and_keeps_the_comment(sqlite_settings):
     assert r.status_code == 202
     with session_scope(settings.database_url) as s:
         assert unscored_ids(s) == [r.json["comments"][0]["id"]]
+
+
+def test_metrics_can_require_a_token(settings_factory):
+    from service.app import create_app
+    from tests.fakes import RecordingDispatcher
+
+    settings = settings_factory(metrics_token="s3cret-metrics")
+    from service.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    client = create_app(settings, dispatcher=RecordingDispatcher()).test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    r = client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics"})
+    assert r.status_code == 200 and "colombe_queue_pending" in r.get_data(as_text=True)
