@@ -8,6 +8,7 @@ import time
 from flask import Flask, g, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .config import Settings
 from . import metrics
@@ -25,6 +26,13 @@ SECURITY_HEADERS = {
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+class DatabaseId(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _make_dispatcher_getter(settings: Settings, dispatcher=None):
@@ -60,6 +68,9 @@ def build_dispatcher(settings: Settings):
 def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    # Every <int:...> in a route is a database id: bounded to 32 bits, so a huge number is a
+    # 404 like any unknown id (not a driver overflow).
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

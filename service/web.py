@@ -37,3 +37,13 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None,
 def log_comment_ids(ids) -> None:
     """Attach comment ids to the request's log line."""
     g.comment_ids = list(ids)[:100]
+
+
+ID_LIMIT = 2**31  # ids are 32-bit INTEGER columns
+
+
+def clamp_id(value) -> int:
+    """An id from user input, clamped into the column's range: a huge number then simply
+    matches nothing (instead of overflowing the database driver). Raises ValueError /
+    TypeError like int() for non-numbers."""
+    return max(-1, min(int(value), ID_LIMIT))

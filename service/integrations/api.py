@@ -60,7 +60,7 @@ def deliveries():
     except ValueError:
         fields["limit"] = "must be an integer between 1 and 200"
     before = request.args.get("before")
-    if before is not None and not before.isdigit():
+    if before is not None and (not before.isdigit() or not 1 <= int(before) <= 2**31):
         fields["before"] = "must be a delivery id"
     if fields:
         return json_error(422, "invalid_fields", "some query parameters are invalid", fields=fields)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, load_only
 
 from ..api.views import decode_cursor, encode_cursor
 from ..db.tables import APPROVED, PENDING, REJECTED, STATUSES, Comment, Post, Site
+from ..web import clamp_id
 
 SORTS = ("priority", "oldest", "newest")
 UI_STATUSES = (PENDING, APPROVED, REJECTED, "all")
@@ -84,7 +85,7 @@ def filtered(f: QueueFilter, site_ids: list[str]):
     if f.status != "all":
         q = q.where(Comment.status == f.status)
     if f.post:
-        q = q.where(Comment.post_id == int(f.post))
+        q = q.where(Comment.post_id == clamp_id(f.post))
     if f.label:
         q = q.where(Comment.flag_labels.like(f"%,{_like_escape(f.label)},%", escape="\\"))
     if f.lang:
@@ -106,16 +107,16 @@ def filtered(f: QueueFilter, site_ids: list[str]):
 def ordered_page(q, sort: str, cursor: list | None, limit: int):
     if sort == "priority":
         if cursor:
-            p, cid = float(cursor[0]), int(cursor[1])
+            p, cid = float(cursor[0]), clamp_id(cursor[1])
             q = q.where(or_(Comment.priority < p, and_(Comment.priority == p, Comment.id < cid)))
         q = q.order_by(Comment.priority.desc(), Comment.id.desc())
     elif sort == "oldest":
         if cursor:
-            q = q.where(Comment.id > int(cursor[1]))
+            q = q.where(Comment.id > clamp_id(cursor[1]))
         q = q.order_by(Comment.id.asc())
     else:
         if cursor:
-            q = q.where(Comment.id < int(cursor[1]))
+            q = q.where(Comment.id < clamp_id(cursor[1]))
         q = q.order_by(Comment.id.desc())
     return q.limit(limit + 1)
 

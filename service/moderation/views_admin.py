@@ -13,6 +13,7 @@ from .auth import admin_required, create_user, hash_password, set_user_sites
 from .blueprint import bp
 from .explain import model_info
 from .rules import clean_word_list
+from ..web import clamp_id
 
 
 @bp.route("/admin/sites", methods=["GET", "POST"])
@@ -129,7 +130,7 @@ def admin_users():
                             request.form.get("role") or "moderator", request.form.getlist("sites"))
                 flash = "Saved."
             elif what == "update":
-                user = session.get(User, int(request.form.get("user_id") or 0))
+                user = session.get(User, clamp_id(request.form.get("user_id") or 0))
                 if user is None:
                     abort(404)
                 role = request.form.get("role")

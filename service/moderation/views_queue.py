@@ -14,6 +14,7 @@ from .blueprint import bp
 from .explain import model_info, spans_for
 from .queue import (BULK_CAP, PAGE_SIZE, SORTS, UI_STATUSES, QueueFilter, count_matching, cursor_after, fetch_page,
                     filtered, load_context, parse_cursor, sorted_scores, suggest_reason)
+from ..web import clamp_id
 
 ACTIONS = ("approve", "reject", "undo")
 
@@ -40,7 +41,7 @@ def queue_page():
     total, capped = count_matching(session, f, site_ids)
     post = None
     if f.post:
-        post = session.get(Post, int(f.post))
+        post = session.get(Post, clamp_id(f.post))
         if post is None or post.site_id not in site_ids:
             abort(404)
     info = model_info()
@@ -109,7 +110,7 @@ def act():
         if not isinstance(raw_ids, list) or not raw_ids or len(raw_ids) > BULK_CAP:
             return jsonify({"error": "invalid", "message": "ids must be a non-empty list"}), 422
         try:
-            ids = sorted({int(i) for i in raw_ids})
+            ids = sorted({clamp_id(i) for i in raw_ids})
         except (TypeError, ValueError):
             return jsonify({"error": "invalid", "message": "ids must be integers"}), 422
         comments = _visible_comments(ids)
@@ -137,7 +138,7 @@ def act():
 def spans():
     raw = (request.args.get("ids") or "").split(",")
     try:
-        ids = sorted({int(x) for x in raw if x.strip()})[:50]
+        ids = sorted({clamp_id(x) for x in raw if x.strip()})[:50]
     except ValueError:
         return jsonify({"error": "invalid", "message": "ids must be integers"}), 422
     comments = _visible_comments(ids)

@@ -16,6 +16,7 @@ from .blueprint import bp
 from .charts import bar_chart, stacked_bars
 from .explain import model_info
 from .i18n import label_name
+from ..web import clamp_id
 
 AUDIT_PAGE = 100
 AUDIT_ACTIONS = ("approve", "reject", "hold", "undo")
@@ -40,7 +41,7 @@ def audit_page():
     if action in AUDIT_ACTIONS:
         q = q.where(ModerationAction.action == action)
     if before.isdigit():
-        q = q.where(ModerationAction.id < int(before))
+        q = q.where(ModerationAction.id < clamp_id(before))
     rows = list(session.scalars(q.order_by(ModerationAction.id.desc()).limit(AUDIT_PAGE + 1)))
     entries = rows[:AUDIT_PAGE]
     older = entries[-1].id if len(rows) > AUDIT_PAGE else None
