@@ -6,19 +6,19 @@ import binascii
 import json
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from models.registry import LABELS
 from ..core.decide import REASONS, moderate
 from ..core.sites import site_for_token
 from ..db.tables import STATUSES, Comment, Post
-from ..web import clamp_id, db, json_error, log_comment_ids
+from ..core.queue import SORTS, ordered_page
+from ..web import db, json_error, log_comment_ids
 from .openapi import openapi_document
 from .serialize import comment_json, load_history, post_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-SORTS = ("priority", "oldest", "newest")
 MAX_LIMIT = 200
 
 
@@ -123,20 +123,7 @@ def queue_query(site_id: str, *, status: str, sort: str, label: str | None, lang
         q = q.where(Comment.lang == lang)
     if post_id is not None:
         q = q.where(Comment.post_id == post_id)
-    if sort == "priority":
-        if cursor:
-            p, cid = float(cursor[0]), clamp_id(cursor[1])
-            q = q.where(or_(Comment.priority < p, and_(Comment.priority == p, Comment.id < cid)))
-        q = q.order_by(Comment.priority.desc(), Comment.id.desc())
-    elif sort == "oldest":
-        if cursor:
-            q = q.where(Comment.id > clamp_id(cursor[1]))
-        q = q.order_by(Comment.id.asc())
-    else:
-        if cursor:
-            q = q.where(Comment.id < clamp_id(cursor[1]))
-        q = q.order_by(Comment.id.desc())
-    return q.limit(limit + 1)
+    return ordered_page(q, sort, cursor, limit)
 
 
 def next_cursor(rows: list[Comment], limit: int, sort: str) -> str | None:

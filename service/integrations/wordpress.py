@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from ..config import Settings
 from ..db.tables import Site
-from ..webhooks.generic import BodyError, accept_comments, verified_json_body
+from ..webhooks.generic import receive_signed_comments
 from ..webhooks.schemas import validate_comment, _Errors
-from ..web import db, json_error, settings
 from .common import HttpResult, get_config, http_request, read_secrets, tunable
 
 bp = Blueprint("integrations_wordpress", __name__)
@@ -115,21 +114,7 @@ def parse_wordpress(body, max_batch: int, max_text: int):
 
 @bp.post("/integrations/wordpress/<site_id>")
 def receive(site_id: str):
-    site = db().get(Site, site_id)
-    if site is None:
-        return json_error(404, "unknown_site", f"no site with id {site_id!r}")
-    try:
-        body = verified_json_body(site)
-    except BodyError as exc:
-        return json_error(exc.status, exc.code, exc.message)
-    cfg = settings()
-    comments, errors = parse_wordpress(body, cfg.max_batch, cfg.max_text_chars)
-    if errors:
-        return json_error(422, "invalid_fields", "some WordPress comment fields are invalid", fields=errors)
-    results, refusal = accept_comments(site, comments)
-    if refusal:
-        return json_error(refusal["status"], refusal["code"], refusal["message"], headers={"Retry-After": "5"})
-    return jsonify({"comments": [r.as_json() for r in results]}), 202
+    return receive_signed_comments(site_id, parse_wordpress, "some WordPress comment fields are invalid")
 
 
 def api_root(config: dict) -> str:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, load_only
 
 from ..api.views import decode_cursor, encode_cursor
 from ..db.tables import APPROVED, PENDING, REJECTED, STATUSES, Comment, Post, Site
+from ..core.queue import SORTS, ordered_page  # SORTS is re-exported for the views
 from ..web import clamp_id
 
-SORTS = ("priority", "oldest", "newest")
 UI_STATUSES = (PENDING, APPROVED, REJECTED, "all")
 PAGE_SIZE = 25
 COUNT_CAP = 1_000  # beyond this the page says "1000+" (an exact count would scan the table)
@@ -102,23 +102,6 @@ def filtered(f: QueueFilter, site_ids: list[str]):
         end = datetime.combine(date.fromisoformat(f.date_to) + timedelta(days=1), time.min, tzinfo=timezone.utc)
         q = q.where(Comment.received_at < end)
     return q
-
-
-def ordered_page(q, sort: str, cursor: list | None, limit: int):
-    if sort == "priority":
-        if cursor:
-            p, cid = float(cursor[0]), clamp_id(cursor[1])
-            q = q.where(or_(Comment.priority < p, and_(Comment.priority == p, Comment.id < cid)))
-        q = q.order_by(Comment.priority.desc(), Comment.id.desc())
-    elif sort == "oldest":
-        if cursor:
-            q = q.where(Comment.id > clamp_id(cursor[1]))
-        q = q.order_by(Comment.id.asc())
-    else:
-        if cursor:
-            q = q.where(Comment.id < clamp_id(cursor[1]))
-        q = q.order_by(Comment.id.desc())
-    return q.limit(limit + 1)
 
 
 def fetch_page(session: Session, f: QueueFilter, site_ids: list[str], cursor: list | None, limit: int) -> list[Comment]:

@@ -139,8 +139,9 @@ def link_after_commit(session, site_id: str, comments, results) -> None:
         log.warning("parent link failed", extra={"error": str(exc).splitlines()[0][:200]})
 
 
-@bp.post("/api/v1/sites/<site_id>/comments")
-def receive(site_id: str):
+def receive_signed_comments(site_id: str, parse, invalid_message: str = "some fields are invalid"):
+    """Signed JSON comments for a site, in any payload dialect: `parse(body, max_batch,
+    max_text) -> (comments, field errors)`. Checks, stores, enqueues, answers 202."""
     session = db()
     site = site_auth(session, site_id, settings().secret_key)
     if site is None:
@@ -150,10 +151,15 @@ def receive(site_id: str):
     except BodyError as exc:
         return json_error(exc.status, exc.code, exc.message)
     cfg = settings()
-    comments, errors = validate_payload(body, cfg.max_batch, cfg.max_text_chars)
+    comments, errors = parse(body, cfg.max_batch, cfg.max_text_chars)
     if errors:
-        return json_error(422, "invalid_fields", "some fields are invalid", fields=errors)
+        return json_error(422, "invalid_fields", invalid_message, fields=errors)
     results, refusal = accept_comments(site, comments)
     if refusal:
         return json_error(refusal["status"], refusal["code"], refusal["message"], headers={"Retry-After": "5"})
     return jsonify({"comments": [r.as_json() for r in results]}), 202
+
+
+@bp.post("/api/v1/sites/<site_id>/comments")
+def receive(site_id: str):
+    return receive_signed_comments(site_id, validate_payload)

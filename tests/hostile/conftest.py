@@ -6,18 +6,7 @@ import json
 import pytest
 
 from tests.conftest import sign_headers
-
-
-class _NullDispatcher:
-    def __init__(self):
-        self.sent = []
-
-    def score(self, ids):
-        self.sent.append(list(ids))
-        return True
-
-    def close(self):
-        pass
+from tests.fakes import RecordingDispatcher as _NullDispatcher
 
 
 @pytest.fixture(scope="module")
