@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration services lint train bench chaos clean help
+.PHONY: run test test-unit test-integration services lint train bench bench-model chaos clean help
 
 help:
 	@echo "make run    - install into .venv, migrate the embedded SQLite database, serve on http://127.0.0.1:8000"
 	@echo "make test   - install dev dependencies, start Redis + PostgreSQL if needed, run the whole suite"
-	@echo "make train  - rebuild the bundled model artifact from ../shared/data"
+	@echo "make train  - rebuild the bundled model artifact from ../shared/data (about 15 min)"
+	@echo "make bench-model - Colombe's model vs alt-profanity-check on the same English test split"
 	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
 	@echo "make chaos  - fault tests: kill workers, stop Redis, restart PostgreSQL, sustained load"
 	@echo "make lint   - hadolint the Dockerfile"
@@ -43,6 +44,14 @@ test-unit: $(DEV_STAMP)
 
 test-integration: $(DEV_STAMP) services
 	$(BIN)/pytest tests/integration
+
+train: $(RUN_STAMP)
+	$(BIN)/colombe train --data ../shared/data --set-current --prune-old --lodo
+
+bench-model: $(RUN_STAMP)
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q -r bench/requirements-model-bench.txt
+	.venv-bench/bin/python bench/model_bench.py --json-out bench/results/model_bench.json
 
 bench: $(DEV_STAMP) services
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }

@@ -194,10 +194,16 @@ class Stack:
         with self.engine.connect() as c:
             return c.execute(sa.text(sql), params).all()
 
+    def run(self, sql: str, **params) -> None:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as c:
+            c.execute(sa.text(sql), params)
+
     def reset_backlog(self) -> None:
         import redis
 
-        self.scalar("DELETE FROM comments WHERE status = 'received'")
+        self.run("DELETE FROM comments WHERE status = 'received'")
         redis.Redis.from_url(REDIS).flushdb()
 
     def close(self) -> None:
@@ -644,38 +650,45 @@ def main() -> None:
     phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "embedded", "queue"])
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
+    def attempt(name, fn, *a):
+        """A phase that fails is reported, and the others still run."""
+        print(f"{name} …", flush=True)
+        try:
+            fn(*a)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not stop
+            import traceback
+
+            traceback.print_exc()
+            out.setdefault("errors", {})[name] = f"{exc.__class__.__name__}: {exc}"
+
     if "model" in phases or "scoring" in phases:
-        phase_model(args, out)
+        attempt("model", phase_model, args, out)
     if phases & {"ingest", "scoring", "latency", "memory"}:
         stack = Stack("main")
         try:
             stack._base = stack.start_web(workers=2)
             if "ingest" in phases:
-                print("ingest …", flush=True)
-                phase_ingest(stack, args, out)
+                attempt("ingest", phase_ingest, stack, args, out)
             if "scoring" in phases:
-                print("scoring …", flush=True)
-                phase_scoring(stack, args, out)
+                attempt("scoring", phase_scoring, stack, args, out)
             if phases & {"latency", "memory"}:
-                print("latency + memory …", flush=True)
-                phase_latency(stack, args, out)
+                attempt("latency + memory", phase_latency, stack, args, out)
         finally:
             stack.close()
     if "scoring_2_worker_comments_per_s" in out and "model_batch1000_per_s" in out:
         out["ratio_scoring_vs_model"] = out["scoring_2_worker_comments_per_s"] / out["model_batch1000_per_s"]
     if "scaleout" in phases:
-        print("scale-out …", flush=True)
-        phase_scaleout(args, out)
+        attempt("scale-out", phase_scaleout, args, out)
     if "embedded" in phases:
-        print("embedded mode …", flush=True)
-        phase_embedded(args, out)
+        attempt("embedded mode", phase_embedded, args, out)
     if "queue" in phases:
-        print("queue page …", flush=True)
-        phase_queue(args, out)
+        attempt("queue page", phase_queue, args, out)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(out, indent=2, default=str))
     report(out)
+    for name, error in out.get("errors", {}).items():
+        print(f"phase {name} FAILED: {error}")
     print(f"raw figures: {path.relative_to(ROOT)}")
 
 

@@ -1,0 +1,393 @@
+"""Text normalization that defeats common evasions without mangling French.
+
+The pipeline (``normalize``) is applied identically at training and scoring
+time.  It folds case and accents, removes zero-width/format characters, maps
+Unicode look-alikes (Cyrillic, Greek, full-width, math alphanumerics) to Latin,
+undoes leetspeak inside words, joins letters split by separators
+(``c.o.n.n.a.r.d``, ``c o n n a r d``), squeezes repeated letters and turns a
+few meaningful emoji into word tokens.  Repeated letters are squeezed to ONE
+letter (``connnnard`` -> ``conard`` and ``connard`` -> ``conard``) so the plain
+and stretched forms produce identical features.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import numpy as np
+
+__all__ = ["normalize", "skeleton", "URL_RE", "EMAIL_RE", "PHONE_RE", "strip_markup"]
+
+# --- character tables -------------------------------------------------------
+
+# Cyrillic / Greek / other look-alikes of Latin letters (lower-case targets).
+_CONFUSABLES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i",
+    "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ӏ": "l", "ո": "n",
+    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+    "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "γ": "y", "μ": "u",
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m",
+    "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    # Latin oddities NFKD leaves alone
+    "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
+    "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i", "ǝ": "e", "ɑ": "a", "ɩ": "i",
+    "ʀ": "r", "ɴ": "n", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g",
+    "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ᴏ": "o", "ᴘ": "p",
+    "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+    # typographic punctuation
+    "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+    "–": "-", "—": "-", "‐": "-", "‑": "-",
+}
+
+# Emoji / symbols that carry meaning for moderation -> word tokens.
+_EMOJI_WORDS = {
+    "🖕": " emjfinger ", "💩": " emjpoop ", "🤬": " emjcurse ", "🔪": " emjknife ",
+    "🔫": " emjgun ", "💀": " emjskull ", "☠": " emjskull ", "🍆": " emjsex ", "🍑": " emjsex ",
+    "💦": " emjsex ", "🐒": " emjmonkey ", "🐵": " emjmonkey ", "🙈": " emjmonkey ", "🦍": " emjmonkey ",
+    "🐷": " emjpig ", "🐖": " emjpig ", "🤮": " emjvomit ", "🤢": " emjvomit ", "😡": " emjangry ",
+    "👿": " emjangry ", "😠": " emjangry ", "💣": " emjbomb ", "🔥": " emjfire ", "💰": " emjmoney ",
+    "💵": " emjmoney ", "💸": " emjmoney ", "🤑": " emjmoney ", "👉": " emjpoint ", "👇": " emjpoint ",
+    "✅": " emjcheck ", "📈": " emjchart ", "📲": " emjphone ", "📞": " emjphone ", "📱": " emjphone ",
+    "❤": " emjheart ", "😂": " emjlaugh ", "🤣": " emjlaugh ", "😍": " emjlove ", "👍": " emjthumb ",
+}
+
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+         "@": "a", "$": "s", "€": "e", "!": "i", "|": "l", "+": "t", "£": "l"}
+
+_ZERO_WIDTH_RE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                            "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]|[\U000e0000-\U000e0fff]")
+
+URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s\x00]+|\b[a-z0-9-]{2,}\.(?:com|net|org|info|biz|io|ly|co|me|fr|be|ch|ca|ru|xyz|top|site|online|shop|club)(?:/[^\s\x00]*)?\b")
+_URL_PREFIX_RES = (("http", re.compile(r"https?://[^\s\x00]+")), ("www.", re.compile(r"www\.[^\s\x00]+")))
+_TLD_RE = re.compile(r"(?i)\.(?:com|net|org|info|biz|io|ly|co|me|fr|be|ch|ca|ru|xyz|top|site|online|shop|club)\b(?:/[^\s\x00]*)?")
+EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_EMAIL_TAIL_RE = re.compile(r"@[\w-]+\.[\w.-]*\w")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+PHONE_RE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,4}\)?[\s.-]?){2,5}\d{2,4}")
+_MENTION_RE = re.compile(r"@\w+")
+_HASHTAG_RE = re.compile(r"#(\w+)")
+_RT_RE = re.compile(r"rt:? *(?=xuserx)")
+_WIKI_MARKUP_RE = re.compile(r"\[\[|\]\]|\{\{|\}\}|==+|'''?|\(UTC\)|\(talk\)")
+_HTML_TAG_RE = re.compile(r"<[^>\x00]{1,200}>")
+
+# Letters split by separators: c.o.n.n.a.r.d / c-o-n / c o n n a r d (>= 3 letters).
+# the same separator all along: "a f.u.c.k" joins only "f.u.c.k"
+_SPLIT_SEP_RE = re.compile(r"\b[a-z](?P<sep>[ .\-_*·•|/~,'\"+]{1,2})[a-z](?:(?P=sep)[a-z])+\b")
+_SPLIT_DROP_RE = re.compile(r"[ .\-_*·•|/~,'\"+]")
+# Leetspeak: a token mixing letters with digits/symbols.
+_LEET_HINT_RE = re.compile(r"[^\W\d_][0-9@$€|+£]|[0-9@$€|+£][^\W\d_]")
+_LEET_TOKEN_CHARS = frozenset("@$€!|+£_")
+_LEET_CHARS = re.compile(r"[0134578@$€!|+£9]")
+_REPEAT_RE = re.compile(r"([a-z])\1+")
+_PUNCT_REPEAT_RE = re.compile(r"([!?.])\1{2,}")
+_SPACE_RE = re.compile(r"[^\S ]")
+_MULTISPACE_RE = re.compile(r"  +")
+_ASTERISK_PATS = (("*", re.compile(r"\*+")), ("#", re.compile(r"#+")), ("_", re.compile(r"_+")))
+
+_CONF_RE = re.compile("[" + "".join(re.escape(k) for k in _CONFUSABLES) + "]")
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML tags/entities and the platform furniture that identifies a
+    source rather than toxicity (RT prefixes, @mentions, wiki markup)."""
+    if "&" in text:
+        text = html.unescape(text)
+    text = _HTML_TAG_RE.sub(" ", text)
+    if "@" in text:
+        text = _replace_spans(text, _EMAIL_TAIL_RE, _EMAIL_LOCAL, 1, " xemailx ")
+        text = _MENTION_RE.sub(" xuserx ", text)
+    text = _WIKI_MARKUP_RE.sub(" ", text)
+    return text
+
+
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_SYMBOLS = ("\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u2900-\u2bff\u3030\u303d\u3297\u3299"
+            "\U0001F000-\U0001FAFF")
+_SYMBOL_RUN_RE = re.compile(f"[{_SYMBOLS}]+")
+_EMOJI_WORD_RE = re.compile("[" + "".join(re.escape(k) for k in _EMOJI_WORDS) + "]")
+_SYMBOL_RE = re.compile(f"[{_SYMBOLS}]")
+_SEP_SPACES_RE = re.compile(r" ?\x00 ?")
+SEP = "\x00"
+
+
+def _expand_left(text: str, start: int, allowed: frozenset, floor: int = 0) -> int:
+    while start > floor and text[start - 1] in allowed:
+        start -= 1
+    return start
+
+
+def _replace_spans(text: str, pattern: re.Pattern, allowed_left: frozenset, min_left: int, token: str) -> str:
+    """Replace matches of ``pattern`` extended to the left over ``allowed_left``
+    characters (at least ``min_left`` of them) by ``token``.  Starting the
+    search at a rare anchor ('@', '.com') keeps this linear and fast."""
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        if m.start() < last:
+            continue
+        b = _expand_left(text, m.start(), allowed_left, last)
+        if m.start() - b < min_left:
+            continue
+        out.append(text[last:b])
+        out.append(token)
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def replace_urls_emails(text: str) -> str:
+    if "@" in text:
+        text = _replace_spans(text, _EMAIL_TAIL_RE, _EMAIL_LOCAL, 1, " xemailx ")
+    for lit, pat in _URL_PREFIX_RES:
+        if lit in text:
+            text = pat.sub(" xurlx ", text)
+    if "." in text:
+        text = _replace_spans(text, _TLD_RE, _DOMAIN_CHARS, 2, " xurlx ")
+    return text
+
+
+def _rt_prefix(m: re.Match) -> str:
+    b = m.start()
+    if b > 0 and (m.string[b - 1].isalnum() or m.string[b - 1] == "_"):
+        return m.group(0)            # "start xuserx": not a retweet marker
+    return " "
+
+
+def _conf_map(m: re.Match) -> str:
+    return _CONFUSABLES[m.group(0)]
+
+
+def _symbol_run(m: re.Match) -> str:
+    run = m.group(0)
+    text = m.string
+    b, e = m.start(), m.end()
+    if 0 < b and e < len(text) and text[b - 1].isalpha() and text[e].isalpha():
+        return ""                     # padding inside a word: c💩nnard
+    words = [_EMOJI_WORDS[c] for c in run if c in _EMOJI_WORDS]
+    return "".join(words) if words else " "
+
+
+def _asterisk_run(m: re.Match) -> str:
+    text = m.string
+    b, e = m.start(), m.end()
+    if 0 < b and e < len(text) and text[b - 1].isalpha() and text[e].isalpha():
+        return ""                     # f**k, co_nnard
+    return m.group(0)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _from_codes(codes: np.ndarray) -> str:
+    return codes.astype(np.uint32).tobytes().decode("utf-32-le")
+
+
+_IS_LOWER = np.zeros(128, dtype=bool)
+_IS_LOWER[ord("a"): ord("z") + 1] = True
+_IS_LEETSYM = np.zeros(128, dtype=bool)
+for _c in "0123456789@$|+":
+    _IS_LEETSYM[ord(_c)] = True
+_IS_WORD = np.zeros(128, dtype=bool)
+for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
+    _IS_WORD[ord(_c)] = True
+_SPLIT_SEPS = np.zeros(128, dtype=bool)
+for _c in " .-_*|/~,'\"+":
+    _SPLIT_SEPS[ord(_c)] = True
+
+
+def _ascii_mask(codes: np.ndarray, table: np.ndarray, non_ascii: bool = False) -> np.ndarray:
+    small = codes < 128
+    return np.where(small, table[np.minimum(codes, 127)], non_ascii)
+
+
+def _has_leet_hint(codes: np.ndarray) -> bool:
+    if len(codes) < 2:
+        return False
+    letter = _ascii_mask(codes, _IS_LOWER)
+    leet = _ascii_mask(codes, _IS_LEETSYM) | (codes == ord("€")) | (codes == ord("£"))
+    return bool(((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:])).any())
+
+
+def _has_split_hint(codes: np.ndarray) -> bool:
+    """Three isolated letters separated by 1-2 separator characters?"""
+    if len(codes) < 5:
+        return False
+    letter = _ascii_mask(codes, _IS_LOWER)
+    word = _ascii_mask(codes, _IS_WORD, True)
+    iso = letter & ~np.r_[False, word[:-1]] & ~np.r_[word[1:], False]
+    pos = np.flatnonzero(iso)
+    if len(pos) < 3:
+        return False
+    gap_ok = (np.diff(pos) <= 3)
+    return bool((gap_ok[:-1] & gap_ok[1:]).any())
+
+
+_COMBINING_RANGES = ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+
+
+def _final_pass(text: str) -> str:
+    """Char-local clean-up on code points: drop combining marks, squeeze
+    repeated letters to one, cap !!!/???/... at two, collapse whitespace."""
+    c = _codes(text)
+    if len(c) == 0:
+        return text
+    if not text.isascii():
+        drop = np.zeros(len(c), dtype=bool)
+        for lo, hi in _COMBINING_RANGES:
+            drop |= (c >= lo) & (c <= hi)
+        if drop.any():
+            c = c[~drop]
+    # whitespace -> single space (NUL separators are not whitespace)
+    ws = (c == 32) | ((c >= 9) & (c <= 13)) | (c == 0xA0) | (c == 0x2028) | (c == 0x2029) | \
+        ((c >= 0x2000) & (c <= 0x200A)) | (c == 0x3000) | (c == 0x1680) | (c == 0x202F) | (c == 0x205F) | \
+        (c == 0x85) | ((c >= 0x1C) & (c <= 0x1F))
+    c = np.where(ws, 32, c).astype(np.uint32)
+    same_prev = np.r_[False, c[1:] == c[:-1]]
+    letter = _ascii_mask(c, _IS_LOWER)
+    drop = same_prev & (letter | (c == 32))
+    # !!!!, ????, .... -> two
+    punct = (c == 33) | (c == 63) | (c == 46)
+    if len(c) > 2:
+        same_prev2 = np.r_[False, False, (c[2:] == c[1:-1]) & (c[1:-1] == c[:-2])]
+        drop |= punct & same_prev2
+    if drop.any():
+        c = c[~drop]
+    return _from_codes(c)
+
+
+def _is_tok(ch: str) -> bool:
+    return ch.isalnum() or ch in _LEET_TOKEN_CHARS
+
+
+def _deleet_all(text: str) -> str:
+    """Undo leetspeak in the tokens that mix letters with digits/symbols
+    (hint positions found with numpy; only those tokens are touched)."""
+    codes = _codes(text)
+    if len(codes) < 2:
+        return text
+    letter = _ascii_mask(codes, _IS_LOWER)
+    leet = _ascii_mask(codes, _IS_LEETSYM) | (codes == ord("€")) | (codes == ord("£"))
+    hints = np.flatnonzero((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:]))
+    if len(hints) == 0:
+        return text
+    out, last, n = [], 0, len(text)
+    for h in hints.tolist():
+        if h < last:
+            continue
+        s0 = h
+        while s0 > last and _is_tok(text[s0 - 1]):
+            s0 -= 1
+        e0 = h + 2
+        while e0 < n and _is_tok(text[e0]):
+            e0 += 1
+        out.append(text[last:s0])
+        out.append(_deleet_token(text[s0:e0]))
+        last = e0
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _deleet_token(tok: str) -> str:
+    # punctuation at the edges is punctuation ("quoi!"), not leetspeak
+    core = tok.rstrip("!|+")
+    tail = tok[len(core):]
+    stripped = core.lstrip("!|+")
+    head = core[: len(core) - len(stripped)]
+    tok = stripped
+    if not tok:
+        return head + tail
+    letters = sum(c.isalpha() for c in tok)
+    if letters == 0 or letters < len(tok) // 3:
+        return head + tok + tail  # mostly digits: a number, not leetspeak
+    return head + "".join(_LEET.get(c, c) for c in tok) + tail
+
+
+_ONE_LETTER_WORDS = frozenset("aiyo")   # "a", "à", "I", "y", "ô": real words before a spaced-out one
+
+
+def _join_split(m: re.Match) -> str:
+    run = m.group(0)
+    head = ""
+    # "what a f u c k i n g" -> keep the article ("a fucking") when the rest is
+    # still a long word (>= 7 letters); "a s s h o l e" stays one word
+    while m.group("sep") == " " and run[0] in _ONE_LETTER_WORDS and len(run) >= 15:
+        head += run[0] + " "
+        run = run[2:]
+    return head + _SPLIT_DROP_RE.sub("", run)
+
+
+def _normalize_joined(text: str) -> str:
+    """Normalize a string holding one or many comments joined by NUL.  Every
+    step works on the whole batch at once (regexes anchored on rare literal
+    characters, numpy masks for the char-local steps); no step crosses a NUL."""
+    text = strip_markup(text)
+    if "`" in text:
+        text = text.replace("`", "'")
+    if not text.isascii():
+        text = _ZERO_WIDTH_RE.sub("", text)
+        text = _SYMBOL_RUN_RE.sub(_symbol_run, text)
+        text = _CONF_RE.sub(_conf_map, text)
+        # NFKC folds full-width and mathematical alphanumerics to plain letters
+        text = unicodedata.normalize("NFKC", text)
+        text = _CONF_RE.sub(_conf_map, text)
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        c = _codes(text)
+        drop = np.zeros(len(c), dtype=bool)
+        for lo, hi in _COMBINING_RANGES:
+            drop |= (c >= lo) & (c <= hi)
+        if drop.any():
+            text = _from_codes(c[~drop])
+        if not text.isascii():
+            text = _CONF_RE.sub(_conf_map, text)
+    if "xuserx" in text:
+        text = _RT_RE.sub(_rt_prefix, text)
+    text = replace_urls_emails(text)
+    if "#" in text:
+        text = _HASHTAG_RE.sub(r" \1 ", text)
+    for ch, pat in _ASTERISK_PATS:
+        if ch in text:
+            text = pat.sub(_asterisk_run, text)
+    text = _deleet_all(text)
+    if _has_split_hint(_codes(text)):
+        text = _SPLIT_SEP_RE.sub(_join_split, text)
+    return _final_pass(text)
+
+
+def normalize_batch(texts: list[str]) -> list[str]:
+    """Canonical forms used for every feature (same result as ``normalize``
+    on each text, much faster on many short texts)."""
+    if not texts:
+        return []
+    joined = SEP.join((t or "").replace(SEP, " ") for t in texts)
+    out = _normalize_joined(joined).replace(" " + SEP, SEP).replace(SEP + " ", SEP).split(SEP)
+    if len(out) != len(texts):     # defensive: a step must never drop a separator
+        return [normalize(t) for t in texts]
+    out[0] = out[0].lstrip()
+    out[-1] = out[-1].rstrip()
+    return out
+
+
+def normalize(text: str) -> str:
+    """Canonical form of one comment (see the module docstring)."""
+    if not text:
+        return ""
+    return _normalize_joined(text.replace(SEP, " ")).strip()
+
+
+_NON_LETTER_RE = re.compile(r"[^a-z]+")
+
+
+def skeleton(text: str) -> str:
+    """Letters-only key used for deduplication / near-copy grouping."""
+    return _NON_LETTER_RE.sub("", normalize(text).replace("xurlx", "").replace("xemailx", ""))

@@ -1,0 +1,102 @@
+"""Evasion robustness and benign texts with sensitive words (bundled model)."""
+import pytest
+
+from models.registry import LABELS
+
+TEXT_LABELS = [lab for lab in LABELS if lab != "off_topic"]
+
+# (sentence with {w}, toxic word) in both languages
+TOXIC = [
+    ("Tu es vraiment un gros {w}, personne ne t'écoute.", "connard"),
+    ("Ferme ta gueule, espèce de {w}.", "salope"),
+    ("Ce mec est un {w} fini, qu'il dégage.", "abruti"),
+    ("Va te faire {w} avec tes articles de merde.", "enculer"),
+    ("You are a complete {w} and nobody reads your blog.", "idiot"),
+    ("Shut up you stupid {w}.", "bitch"),
+    ("What a {w} take, the author is a moron.", "fucking"),
+    ("Go away, you pathetic {w}.", "loser"),
+]
+
+CYRILLIC = str.maketrans({"a": "а", "o": "о", "e": "е", "c": "с", "p": "р", "i": "і"})
+
+
+def variants(word: str) -> dict[str, str]:
+    leet = word.translate(str.maketrans({"o": "0", "a": "4", "e": "3", "i": "1"}))
+    if leet == word:
+        leet = word.replace("s", "$").replace("t", "7")
+    mid = len(word) // 2
+    return {
+        "repeated": word[:mid] + word[mid] * 5 + word[mid + 1:],
+        "leet": leet,
+        "dots": ".".join(word),
+        "spaces": " ".join(word),
+        "dashes": "-".join(word),
+        "upper": word.upper(),
+        "cyrillic": word.translate(CYRILLIC),
+        "zero_width": "\u200b".join(word),
+        "emoji_padding": word[:mid] + "💩" + word[mid:],
+        "fullwidth": "".join(chr(ord(c) + 0xFEE0) if "a" <= c <= "z" else c for c in word),
+    }
+
+
+@pytest.mark.parametrize("template,word", TOXIC)
+def test_obfuscated_variants_score_like_plain(model, template, word):
+    plain = template.format(w=word)
+    items = [{"text": plain}] + [{"text": template.format(w=v)} for v in variants(word).values()]
+    res = model.score_batch(items)
+    base = res[0]["scores"]
+    assert base["toxicity"] > 0.5, f"plain form not detected: {plain!r} -> {base['toxicity']}"
+    for name, r in zip(variants(word), res[1:]):
+        for lab in TEXT_LABELS:
+            assert abs(r["scores"][lab] - base[lab]) <= 0.1, (name, lab, r["scores"][lab], base[lab])
+
+
+_FR_BIAS = pytest.mark.xfail(
+    reason="known weakness: the French training sets (hate-speech tweets) mention groups and everyday "
+           "topics mostly in toxic rows, so neutral French sentences get mid/high toxicity", strict=False)
+
+BENIGN = [
+    pytest.param("Je déteste les lundis, surtout quand il pleut.", marks=_FR_BIAS),
+    pytest.param("Je déteste attendre le bus le matin.", marks=_FR_BIAS),
+    "L'histoire de l'esclavage est enseignée au collège.",
+    pytest.param("Les musulmans, les juifs et les chrétiens fêtent des fêtes différentes en décembre.",
+                 marks=_FR_BIAS),
+    pytest.param("Les immigrés italiens sont arrivés à Marseille au XIXe siècle.", marks=_FR_BIAS),
+    pytest.param("Mon voisin est noir et il joue du piano tous les soirs.", marks=_FR_BIAS),
+    pytest.param("Les homosexuels ont obtenu le droit de se marier en 2013 en France.", marks=_FR_BIAS),
+    pytest.param("Cette recette de tarte aux pommes est délicieuse, merci !", marks=_FR_BIAS),
+    "I hate Mondays, especially when it rains.",
+    "The history of slavery is taught in middle school.",
+    "Muslims, Jews and Christians celebrate different holidays in December.",
+    "Black and white photographs of the old city are on display.",
+    "Gay and lesbian couples can marry in many countries.",
+    "The women's football team won the championship.",
+    "My grandmother was an immigrant from Poland.",
+    "Thanks for the recipe, the apple pie was delicious!",
+]
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_benign_sensitive_texts_stay_below_threshold(model, text):
+    """Below the precision-90 ('auto-flag') thresholds of toxicity and identity_attack."""
+    r = model.score(text)["scores"]
+    thr = model.thresholds["toxicity"]["precision_90"]
+    assert r["toxicity"] < thr, (r["toxicity"], thr)
+    assert r["identity_attack"] < model.thresholds["identity_attack"]["precision_90"]
+    assert r["severe_toxicity"] < 0.5 and r["threat"] < 0.5
+
+
+def test_explanations_point_at_the_toxic_word(model):
+    from models.explain import spans_of
+    text = "Tu es un c.o.n.n.a.r.d et un i d i o t"
+    assert (9, 22) in spans_of(text) and (29, 38) in spans_of(text)   # obfuscated words stay one span
+    en = "Great article. You are an idiot though."
+    spans = model.explain({"text": en})
+    for s in spans:
+        assert 0 <= s["begin"] < s["end"] <= len(en)
+        assert s["label"] in TEXT_LABELS and 0.0 <= s["score"] <= 1.0
+    tox = [s for s in spans if s["label"] == "toxicity"]
+    assert tox and en[tox[0]["begin"]:tox[0]["end"]] == "idiot"
+    fr = "Ferme ta gueule, espèce de connard."
+    assert any(fr[s["begin"]:s["end"]] == "connard" for s in model.explain({"text": fr}))
+    assert model.explain({"text": "Thanks, this article is very clear."}) == []
