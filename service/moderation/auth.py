@@ -20,7 +20,8 @@ _hasher = PasswordHasher()  # argon2id with the library's current defaults
 # A hash to verify against when the username is unknown, so both paths take the same time.
 _DUMMY_HASH = _hasher.hash("colombe-dummy-password")
 
-LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES = 5  # per username and IP, within the window
+ACCOUNT_LOCK_FAILURES = 20  # per username from any IPs: the account locks for the window
 LOGIN_WINDOW = timedelta(minutes=15)
 USERNAME_MAX = 64
 PASSWORD_MIN = 8
@@ -90,6 +91,17 @@ def recent_failures(session: Session, username: str, ip: str) -> int:
     return session.scalar(select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.username == username.lower()[:USERNAME_MAX], LoginAttempt.ip == ip,
         LoginAttempt.created_at >= since)) or 0
+
+
+def login_blocked(session: Session, username: str, ip: str) -> bool:
+    """Rate limit (5 failures per username + IP) and account lockout (20 failures for the
+    username from any addresses, so rotating IPs does not help a guesser), per window."""
+    if recent_failures(session, username, ip) >= LOGIN_MAX_FAILURES:
+        return True
+    since = utcnow() - LOGIN_WINDOW
+    account = session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == username.lower()[:USERNAME_MAX], LoginAttempt.created_at >= since)) or 0
+    return account >= ACCOUNT_LOCK_FAILURES
 
 
 def record_failure(session: Session, username: str, ip: str) -> None:

@@ -5,8 +5,8 @@ from flask import redirect, render_template, request, session, url_for
 
 from ..db.tables import utcnow
 from ..web import db
-from .auth import (LOGIN_MAX_FAILURES, authenticate, clear_failures, client_ip, current_user, login_session,
-                   logout_session, record_failure, recent_failures, USERNAME_MAX)
+from .auth import (authenticate, clear_failures, client_ip, current_user, login_blocked, login_session,
+                   logout_session, record_failure, USERNAME_MAX)
 from .blueprint import bp
 from .i18n import LANGS, gettext as _
 
@@ -29,7 +29,7 @@ def login():
     password = request.form.get("password") or ""
     next_url = safe_next(request.form.get("next"))
     ip = client_ip()
-    if recent_failures(session_db, username, ip) >= LOGIN_MAX_FAILURES:
+    if login_blocked(session_db, username, ip):
         return render_template("login.html", next=next_url, error=_("Too many failed attempts. Try again in 15 minutes.")), \
             429, {"Retry-After": "900"}
     user = authenticate(session_db, username, password) if username and password else None
