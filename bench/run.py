@@ -570,15 +570,19 @@ def phase_embedded(args, out: dict) -> None:
 
 
 def phase_queue(args, out: dict) -> None:
+    """bench/queue_bench.py: queue page server time with 100,000 comments in PostgreSQL."""
     script = ROOT / "bench" / "queue_bench.py"
-    if not script.exists():
-        out["queue_page"] = "bench/queue_bench.py not present"
-        return
-    proc = subprocess.run([sys.executable, str(script), "--json"], capture_output=True, text=True, cwd=ROOT)
-    try:
-        out["queue_page"] = json.loads(proc.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
+    before = set(RESULTS.glob("queue-*.json"))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT)
+    new = sorted(set(RESULTS.glob("queue-*.json")) - before)
+    if proc.returncode != 0 or not new:
         out["queue_page"] = {"error": (proc.stderr or proc.stdout)[-500:]}
+        return
+    data = json.loads(new[-1].read_text())
+    rows = [r for r in data.get("results", []) if "search" not in r.get("scenario", "")]
+    out["queue_page"] = {"p50_ms": max((r["p50_ms"] for r in rows), default=float("nan")),
+                         "p95_ms": max((r["p95_ms"] for r in rows), default=float("nan")),
+                         "comments": data.get("comments"), "file": str(new[-1].relative_to(ROOT))}
 
 
 # ---------------------------------------------------------------- report
@@ -628,7 +632,7 @@ def report(out: dict) -> None:
                      "python bench/run.py --only embedded"))
     q = out.get("queue_page")
     if isinstance(q, dict) and "p95_ms" in q:
-        rows.append(("queue page server time p50 / p95 (ms), 100k comments", f"{q.get('p50_ms', 0):.1f} / {q['p95_ms']:.1f}",
+        rows.append(("queue page server time, worst scenario p50 / p95 (ms), 100k comments", f"{q.get('p50_ms', 0):.1f} / {q['p95_ms']:.1f}",
                      "p95 < 150", "ok" if q["p95_ms"] < 150 else "MISSED", "python bench/queue_bench.py"))
     w = [max(len(str(r[i])) for r in rows) for i in range(5)] if rows else [0] * 5
     print()

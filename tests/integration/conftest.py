@@ -26,9 +26,12 @@ def prod_env(pg_url, session_redis_url, tmp_path_factory):
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def worker(prod_env):
-    """A real Celery worker process consuming from real Redis, writing to real PostgreSQL."""
+    """A real Celery worker process consuming from real Redis, writing to real PostgreSQL.
+
+    Module-scoped: scoring tasks claim any waiting comment in the database, so a worker
+    must not outlive the tests that started it (the database is shared by the session)."""
     log = open(os.path.join(prod_env["COLOMBE_DATA_DIR"], "worker.log"), "w")
     proc = subprocess.Popen([COLOMBE, "worker", "--concurrency", "2", "--beat"], env={**os.environ, **prod_env},
                             stdout=log, stderr=subprocess.STDOUT)
