@@ -55,7 +55,8 @@ def build_dispatcher(settings: Settings):
     from .core.jobs import score_job, sweep_job
 
     if settings.broker_url:
-        return BufferedCeleryDispatcher(settings.broker_url, settings.scoring_queue)
+        return BufferedCeleryDispatcher(settings.broker_url, settings.scoring_queue,
+                                        linger_s=settings.enqueue_linger_ms / 1000)
     return InProcessDispatcher(
         score_fn=lambda ids: score_job(settings, ids),
         sweep_fn=lambda older: sweep_job(settings, older),

@@ -45,6 +45,7 @@ class Settings:
     max_text_chars: int = 100_000  # stored in full up to this size
     score_prefix_chars: int = 5_000  # the model reads at most this many characters
     score_batch_max: int = 500  # a scoring task tops its batch up to this many waiting comments
+    enqueue_linger_ms: int = 25  # the web tier groups ids of concurrent requests into one message
     signature_tolerance_s: int = 300
     sweep_after_s: int = 60  # comments left `received` longer than this are re-enqueued
     sweep_interval_s: int = 30
@@ -80,6 +81,7 @@ class Settings:
             max_body_bytes=_int(env, "COLOMBE_MAX_BODY_BYTES", 1024 * 1024),
             max_batch=_int(env, "COLOMBE_MAX_BATCH", 500),
             score_batch_max=_int(env, "COLOMBE_SCORE_BATCH", 500),
+            enqueue_linger_ms=_int(env, "COLOMBE_ENQUEUE_LINGER_MS", 25),
             sweep_after_s=_int(env, "COLOMBE_SWEEP_AFTER", 60),
             sweep_interval_s=_int(env, "COLOMBE_SWEEP_INTERVAL", 30),
             backlog_limit=_int(env, "COLOMBE_BACKLOG_LIMIT", 100_000),
