@@ -150,6 +150,15 @@ def main(argv=None):
         model.score(t)
         lat.append((time.perf_counter() - t0) * 1000.0)
     lat.sort()
+    # single comment scored with its post (the off-topic head runs)
+    post = {"post_title": "Les vélos en ville",
+            "post_text": "La mairie a annoncé de nouvelles pistes cyclables rue de Rivoli. " * 5}
+    lat_post = []
+    for t in pool[: args.n_single]:
+        t0 = time.perf_counter()
+        model.score(t, **post)
+        lat_post.append((time.perf_counter() - t0) * 1000.0)
+    lat_post.sort()
     res = {
         "model_version": model.version,
         "cpu_core": core,
@@ -159,6 +168,8 @@ def main(argv=None):
         "french_test_auc_colombe": fr_auc,
         "throughput_comments_per_s_batch1000": {"colombe": round(col_tps, 1), "profanity_check": round(apc_tps, 1)},
         "single_comment_ms": {"p50": round(statistics.median(lat), 3), "p95": round(lat[int(0.95 * len(lat))], 3)},
+        "single_comment_with_post_ms": {"p50": round(statistics.median(lat_post), 3),
+                                        "p95": round(lat_post[int(0.95 * len(lat_post))], 3)},
         "model_load_s": {"fresh_process": round(load_s, 3), "in_process_warm": round(load_in_proc, 3),
                          "import_s": round(imp_s, 3)},
         "profanity_check_import_s": round(apc_import, 3),
@@ -170,6 +181,7 @@ def main(argv=None):
         "throughput_at_least_profanity_check": col_tps >= apc_tps,
         "throughput_ge_5000": col_tps >= 5000,
         "single_p50_le_2ms": res["single_comment_ms"]["p50"] <= 2.0,
+        "single_with_post_p50_le_2ms": res["single_comment_with_post_ms"]["p50"] <= 2.0,
         "load_le_1s": load_s <= 1.0,
         "rss_le_300mb": rss_mb <= 300,
     }
@@ -182,7 +194,8 @@ def main(argv=None):
     for ds, v in per.items():
         print(f"  {ds[:36]:36} {str(v['colombe_auc']):>10} {str(v['profanity_check_auc']):>20}")
     print(f"{'comments/s (batch 1000, 1 core)':38} {col_tps:>10.0f} {apc_tps:>20.0f}")
-    print(f"single comment p50 {res['single_comment_ms']['p50']} ms, load {load_s:.3f} s, RSS {rss_mb:.0f} MB")
+    print(f"single comment p50 {res['single_comment_ms']['p50']} ms (with post "
+          f"{res['single_comment_with_post_ms']['p50']} ms), load {load_s:.3f} s, RSS {rss_mb:.0f} MB")
     if args.json_out:
         pathlib.Path(args.json_out).write_text(text, encoding="utf-8")
     return 0

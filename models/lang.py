@@ -34,6 +34,8 @@ won't wouldn't get got go going gonna want like know think people good bad time 
 
 _ACCENTS = "éèêàùâîôûçëïœÉÈÊÀÙÂÎÔÛÇËÏŒ"
 _ACCENT_CODES = np.array(sorted(ord(c) for c in _ACCENTS), dtype=np.uint32)
+_IS_ACCENT = np.zeros(int(_ACCENT_CODES.max()) + 2, dtype=bool)   # last slot: "anything above"
+_IS_ACCENT[_ACCENT_CODES] = True
 _FR_ELIDED = ("l", "j", "d", "c", "n", "m", "s", "t", "qu")
 _EN_CONTRACTED = ("s", "t", "re", "ve", "ll", "d", "m")
 
@@ -49,6 +51,45 @@ def _hash_sets():
         return np.unique(enc.word_hash)
 
     return hashes(_FR_WORDS), hashes(_EN_WORDS), hashes(_FR_ELIDED), hashes(_EN_CONTRACTED)
+
+
+_SLOT_BITS = 16
+
+
+class _HashTable:
+    """Exact membership of uint64 hashes in a few small sets: every set
+    member owns its own slot ``(h >> shift) & mask`` (a shift without
+    collisions is chosen), so a lookup is one gather and one comparison."""
+
+    def __init__(self, sets):
+        mask = (1 << _SLOT_BITS) - 1
+        for shift in range(0, 64 - _SLOT_BITS + 1):
+            if all(len(np.unique((s >> np.uint64(shift)) & np.uint64(mask))) == len(s) for s in sets):
+                break
+        else:                                            # pragma: no cover - 48 shifts all colliding
+            raise RuntimeError("no collision-free slot function for the language word sets")
+        self.shift, self.mask = np.uint64(shift), np.uint64(mask)
+        self.keys, self.used = [], []
+        for st in sets:
+            keys = np.zeros(mask + 1, dtype=np.uint64)
+            used = np.zeros(mask + 1, dtype=bool)
+            slots = ((st >> self.shift) & self.mask).astype(np.intp)
+            keys[slots] = st
+            used[slots] = True
+            self.keys.append(keys)
+            self.used.append(used)
+
+    def slots(self, values: np.ndarray) -> np.ndarray:
+        return ((values >> self.shift) & self.mask).astype(np.intp)
+
+    def member(self, j: int, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """np.isin(values, set j) given ``slots = self.slots(values)``."""
+        return self.used[j][slots] & (self.keys[j][slots] == values)
+
+
+@functools.lru_cache(maxsize=1)
+def _hash_table() -> _HashTable:
+    return _HashTable(_hash_sets())
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -69,23 +110,24 @@ def detect_languages(texts: list[str], enc=None) -> list[str]:
         return []
     if enc is None:
         enc = Encoded(normalize_batch([t or "" for t in texts]), (3, 3))
-    fr_set, en_set, fr_el, en_ct = _hash_sets()
+    table = _hash_table()
     wd, wh = enc.word_doc, enc.word_hash
-    fr = np.bincount(wd[_member(wh, fr_set)], minlength=n).astype(np.float64)
-    en = np.bincount(wd[_member(wh, en_set)], minlength=n).astype(np.float64)
+    slots = table.slots(wh)
+    fr = np.bincount(wd[table.member(0, wh, slots)], minlength=n).astype(np.float64)
+    en = np.bincount(wd[table.member(1, wh, slots)], minlength=n).astype(np.float64)
     codes = enc.codes
     L = len(codes)
     apos = ord("'")
     if len(wh):
         after = np.where(enc.tok_end < L, codes[np.minimum(enc.tok_end, L - 1)], 0) == apos
         before = np.where(enc.tok_start > 0, codes[np.maximum(enc.tok_start - 1, 0)], 0) == apos
-        fr += np.bincount(wd[after & _member(wh, fr_el)], minlength=n)
-        en += np.bincount(wd[before & _member(wh, en_ct)], minlength=n)
+        fr += np.bincount(wd[after & table.member(2, wh, slots)], minlength=n)
+        en += np.bincount(wd[before & table.member(3, wh, slots)], minlength=n)
     # accents, counted on the original text (normalization folds them)
     joined = "\x00".join((t or "").replace("\x00", " ") for t in texts)
     oc = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     odoc = np.cumsum(oc == 0)
-    acc = _member(oc, _ACCENT_CODES)
+    acc = _IS_ACCENT[np.minimum(oc, len(_IS_ACCENT) - 1)]
     fr += 1.5 * np.bincount(odoc[acc], minlength=n)
     # tokens containing a letter
     tok_letter = np.zeros(len(wh), dtype=bool)

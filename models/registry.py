@@ -14,9 +14,10 @@ import pathlib
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from .calibration import apply_calibration
-from .features import FeatureConfig, Featurizer, PAIR_FEATURE_NAMES, pair_features
+from .features import FeatureConfig, Featurizer, PAIR_FEATURE_NAMES, pair_features, pair_features_small
 from .lang import detect_languages
 from .text import normalize, normalize_batch
 
@@ -27,6 +28,9 @@ LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", 
 TEXT_HEADS = LABELS[:-1]
 ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
 FORMAT_VERSION = 1
+# requests with at most this many comments with a context take the sparse-free
+# path for the off-topic pair features (bit-identical results, less overhead)
+SMALL_PAIR_BATCH = 8
 
 
 class ModelLoadError(Exception):
@@ -173,6 +177,8 @@ class Model:
     @staticmethod
     def _context_of(item: dict) -> str:
         parts = [item.get(k) for k in ("post_title", "post_text", "parent_text")]
+        if parts[0] is None and parts[1] is None and parts[2] is None:
+            return ""
         return " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
 
     # -- public --------------------------------------------------------------
@@ -203,12 +209,19 @@ class Model:
         ot = probs[:, self._spam_idx] * self._ot_nocontext_scale
         if has.any():
             idx = np.where(has)[0]
-            wb, cb = sum(wbl[1:], wbl[0]).tocsr(), sum(cbl[1:], cbl[0]).tocsr()
             cnorms = normalize_batch([ctx[i] for i in idx])
             given = [items[i].get("lang") or langs[i] for i in idx]
-            feats = pair_features([texts[i] for i in idx], [norms[i] for i in idx], cb[idx], wb[idx],
-                                  [ctx[i] for i in idx], cnorms, self.featurizer, logits[idx, self._spam_idx],
-                                  given, self._stopstems, self._idf_word, self._idf_char)
+            args = ([texts[i] for i in idx], [norms[i] for i in idx])
+            rest = ([ctx[i] for i in idx], cnorms, self.featurizer, logits[idx, self._spam_idx],
+                    given, self._stopstems, self._idf_word, self._idf_char)
+            if len(idx) <= SMALL_PAIR_BATCH:
+                # same numbers as pair_features, without scipy.sparse overhead
+                feats = pair_features_small(*args, enc, idx, *rest)
+            else:
+                wb = sum(wbl[1:], wbl[0]).tocsr()
+                cb = (sum(cbl[1:], cbl[0]).tocsr() if cbl else
+                      sp.csr_matrix((n, self.featurizer.n_char), dtype=np.float32))
+                feats = pair_features(*args, cb[idx], wb[idx], *rest)
             z = self._offtopic_logits(feats[:, self._ot_cols])
             ot[idx] = apply_calibration(z, *self._ot_calib)
         scores[:, len(self.text_heads)] = ot

@@ -89,7 +89,8 @@ _REPEAT_RE = re.compile(r"([a-z])\1+")
 _PUNCT_REPEAT_RE = re.compile(r"([!?.])\1{2,}")
 _SPACE_RE = re.compile(r"[^\S ]")
 _MULTISPACE_RE = re.compile(r"  +")
-_ASTERISK_PATS = (("*", re.compile(r"\*+")), ("#", re.compile(r"#+")), ("_", re.compile(r"_+")))
+# ``\*\**`` == ``\*+``: same matches, but a leading literal lets sre skip ahead fast
+_ASTERISK_PATS = (("*", re.compile(r"\*\**")), ("#", re.compile(r"##*")), ("_", re.compile(r"__*")))
 
 _CONF_RE = re.compile("[" + "".join(re.escape(k) for k in _CONFUSABLES) + "]")
 
@@ -110,7 +111,7 @@ def strip_markup(text: str) -> str:
 _COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _SYMBOLS = ("\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u2900-\u2bff\u3030\u303d\u3297\u3299"
             "\U0001F000-\U0001FAFF")
-_SYMBOL_RUN_RE = re.compile(f"[{_SYMBOLS}]+")
+_SYMBOL_RUN_RE = re.compile(f"[{_SYMBOLS}][{_SYMBOLS}]*")     # == [...]+ (leading class: fast scan)
 _EMOJI_WORD_RE = re.compile("[" + "".join(re.escape(k) for k in _EMOJI_WORDS) + "]")
 _SYMBOL_RE = re.compile(f"[{_SYMBOLS}]")
 _SEP_SPACES_RE = re.compile(r" ?\x00 ?")
@@ -204,6 +205,35 @@ for _c in " .-_*|/~,'\"+":
     _SPLIT_SEPS[ord(_c)] = True
 
 
+# One class table over the BMP (code points above U+FFFF are looked up as
+# U+FFFF, which has no bit set except the "non-ASCII" ones) replaces the
+# per-step comparisons of the char-local passes.
+_C_LOWER, _C_WORDH, _C_MAYBE_NW, _C_SEP, _C_LEET, _C_WS, _C_COMB, _C_PUNCT = (1 << i for i in range(8))
+_CLS = np.zeros(0x10000, dtype=np.uint8)
+_CLS[ord("a"): ord("z") + 1] |= _C_LOWER
+for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
+    _CLS[ord(_c)] |= _C_WORDH
+_CLS[128:] |= _C_WORDH                      # non-ASCII counts as a word char for the split hint
+_CLS[:128] |= np.where(_CLS[:128] & _C_WORDH, 0, _C_MAYBE_NW).astype(np.uint8)
+_CLS[128:] |= _C_MAYBE_NW                   # ... but may be a non-word char for \b
+for _c in " .-_*·•|/~,'\"+":
+    _CLS[ord(_c)] |= _C_SEP
+for _c in "0123456789@$|+€£":
+    _CLS[ord(_c)] |= _C_LEET
+for _c in [32, *range(9, 14), 0xA0, 0x2028, 0x2029, *range(0x2000, 0x200B), 0x3000, 0x1680, 0x202F, 0x205F, 0x85,
+           *range(0x1C, 0x20)]:
+    _CLS[_c] |= _C_WS
+for _lo, _hi in ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F)):
+    _CLS[_lo: _hi + 1] |= _C_COMB
+for _c in "!?.":
+    _CLS[ord(_c)] |= _C_PUNCT
+assert not _CLS[0xFFFF] & (_C_LOWER | _C_SEP | _C_LEET | _C_WS | _C_COMB | _C_PUNCT)
+
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    return _CLS[np.minimum(codes, 0xFFFF)]
+
+
 def _ascii_mask(codes: np.ndarray, table: np.ndarray, non_ascii: bool = False) -> np.ndarray:
     small = codes < 128
     return np.where(small, table[np.minimum(codes, 127)], non_ascii)
@@ -217,13 +247,17 @@ def _has_leet_hint(codes: np.ndarray) -> bool:
     return bool(((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:])).any())
 
 
-def _has_split_hint(codes: np.ndarray) -> bool:
+def _has_split_hint(codes: np.ndarray, cls: np.ndarray | None = None) -> bool:
     """Three isolated letters separated by 1-2 separator characters?"""
     if len(codes) < 5:
         return False
-    letter = _ascii_mask(codes, _IS_LOWER)
-    word = _ascii_mask(codes, _IS_WORD, True)
-    iso = letter & ~np.r_[False, word[:-1]] & ~np.r_[word[1:], False]
+    if cls is None:
+        cls = _classes(codes)
+    letter = (cls & _C_LOWER).astype(bool)
+    word = (cls & _C_WORDH).astype(bool)
+    iso = letter.copy()
+    iso[1:] &= ~word[:-1]
+    iso[:-1] &= ~word[1:]
     pos = np.flatnonzero(iso)
     if len(pos) < 3:
         return False
@@ -234,31 +268,33 @@ def _has_split_hint(codes: np.ndarray) -> bool:
 _COMBINING_RANGES = ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 
 
-def _final_pass(text: str) -> str:
+def _final_pass(text: str, c: np.ndarray | None = None, cls: np.ndarray | None = None) -> str:
     """Char-local clean-up on code points: drop combining marks, squeeze
-    repeated letters to one, cap !!!/???/... at two, collapse whitespace."""
-    c = _codes(text)
+    repeated letters to one, cap !!!/???/... at two, collapse whitespace.
+    ``c`` / ``cls``: the code points of ``text`` and their classes, if known."""
+    if c is None:
+        c = _codes(text)
     if len(c) == 0:
         return text
+    if cls is None:
+        cls = _classes(c)
     if not text.isascii():
-        drop = np.zeros(len(c), dtype=bool)
-        for lo, hi in _COMBINING_RANGES:
-            drop |= (c >= lo) & (c <= hi)
-        if drop.any():
-            c = c[~drop]
+        keep = (cls & _C_COMB) == 0
+        if not keep.all():
+            c, cls = c[keep], cls[keep]
     # whitespace -> single space (NUL separators are not whitespace)
-    ws = (c == 32) | ((c >= 9) & (c <= 13)) | (c == 0xA0) | (c == 0x2028) | (c == 0x2029) | \
-        ((c >= 0x2000) & (c <= 0x200A)) | (c == 0x3000) | (c == 0x1680) | (c == 0x202F) | (c == 0x205F) | \
-        (c == 0x85) | ((c >= 0x1C) & (c <= 0x1F))
-    c = np.where(ws, 32, c).astype(np.uint32)
-    same_prev = np.r_[False, c[1:] == c[:-1]]
-    letter = _ascii_mask(c, _IS_LOWER)
-    drop = same_prev & (letter | (c == 32))
+    ws = (cls & _C_WS).astype(bool)
+    c = np.where(ws, np.uint32(32), c).astype(np.uint32)
+    same_prev = np.empty(len(c), dtype=bool)
+    same_prev[0] = False
+    np.equal(c[1:], c[:-1], out=same_prev[1:])
+    drop = same_prev & ((cls & _C_LOWER).astype(bool) | ws)
     # !!!!, ????, .... -> two
-    punct = (c == 33) | (c == 63) | (c == 46)
     if len(c) > 2:
-        same_prev2 = np.r_[False, False, (c[2:] == c[1:-1]) & (c[1:-1] == c[:-2])]
-        drop |= punct & same_prev2
+        same_prev2 = same_prev.copy()
+        same_prev2[1] = False
+        same_prev2[2:] &= same_prev[1:-1]
+        drop |= (cls & _C_PUNCT).astype(bool) & same_prev2
     if drop.any():
         c = c[~drop]
     return _from_codes(c)
@@ -268,14 +304,18 @@ def _is_tok(ch: str) -> bool:
     return ch.isalnum() or ch in _LEET_TOKEN_CHARS
 
 
-def _deleet_all(text: str) -> str:
+def _deleet_all(text: str, codes: np.ndarray | None = None, cls: np.ndarray | None = None) -> str:
     """Undo leetspeak in the tokens that mix letters with digits/symbols
-    (hint positions found with numpy; only those tokens are touched)."""
-    codes = _codes(text)
+    (hint positions found with numpy; only those tokens are touched).
+    Returns ``text`` itself when nothing is to be done."""
+    if codes is None:
+        codes = _codes(text)
     if len(codes) < 2:
         return text
-    letter = _ascii_mask(codes, _IS_LOWER)
-    leet = _ascii_mask(codes, _IS_LEETSYM) | (codes == ord("€")) | (codes == ord("£"))
+    if cls is None:
+        cls = _classes(codes)
+    letter = (cls & _C_LOWER).astype(bool)
+    leet = (cls & _C_LEET).astype(bool)
     hints = np.flatnonzero((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:]))
     if len(hints) == 0:
         return text
@@ -325,13 +365,74 @@ def _join_split(m: re.Match) -> str:
     return head + _SPLIT_DROP_RE.sub("", run)
 
 
-def _normalize_joined(text: str) -> str:
-    """Normalize a string holding one or many comments joined by NUL.  Every
-    step works on the whole batch at once (regexes anchored on rare literal
-    characters, numpy masks for the char-local steps); no step crosses a NUL."""
-    text = strip_markup(text)
-    if "`" in text:
-        text = text.replace("`", "'")
+def _split_candidates(cls: np.ndarray) -> np.ndarray:
+    """Positions where ``_SPLIT_SEP_RE`` could start a match: a letter not
+    preceded by an (ASCII) word char, then letter / separator(s) / letter /
+    separator(s) / letter with 1 or 2 separators.  A superset of the real
+    match starts (non-ASCII counts as a possible separator and non-word)."""
+    n = len(cls)
+    letter = (cls & _C_LOWER).astype(bool)
+    sep = (cls & _C_SEP).astype(bool)
+    start = letter.copy()
+    start[1:] &= (cls[:-1] & _C_MAYBE_NW).astype(bool)
+    out = []
+    if n >= 5:      # x.y.z
+        a = letter[:-2] & sep[1:-1] & letter[2:]           # a[i]: letter i, sep i+1, letter i+2
+        out.append(np.flatnonzero(start[:n - 4] & a[:n - 4] & a[2:]))
+    if n >= 7:      # x. y. z
+        b = letter[:-3] & sep[1:-2] & sep[2:-1] & letter[3:]
+        out.append(np.flatnonzero(start[:n - 6] & b[:n - 6] & b[3:]))
+    return np.concatenate(out) if out else np.zeros(0, np.intp)
+
+
+def _join_split_all(text: str, codes: np.ndarray, cls: np.ndarray) -> str:
+    """``_SPLIT_SEP_RE.sub(_join_split, text)``, running the regex only on the
+    documents (NUL-separated) that hold a candidate position.  Matches never
+    span a NUL, and \\b sees the same thing at a NUL as at a string edge."""
+    cand = _split_candidates(cls)
+    if len(cand) == 0:
+        return text
+    seps = np.flatnonzero(codes == 0)
+    if len(seps) == 0:
+        return _SPLIT_SEP_RE.sub(_join_split, text)
+    docs = np.unique(np.searchsorted(seps, cand))      # doc k spans (seps[k-1], seps[k])
+    bounds = np.concatenate(([-1], seps, [len(codes)]))
+    out, last = [], 0
+    for k in docs.tolist():
+        b, e = int(bounds[k]) + 1, int(bounds[k + 1])
+        seg = text[b:e]
+        new = _SPLIT_SEP_RE.sub(_join_split, seg)
+        if new != seg:
+            out.append(text[last:b])
+            out.append(new)
+            last = e
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _on_non_ascii_docs(text: str, fn) -> str:
+    """``fn(text)`` for a doc-local ``fn`` that leaves ASCII documents
+    unchanged: applied to the NUL-joined non-ASCII documents only."""
+    if text.isascii():
+        return fn(text)
+    parts = text.split(SEP)
+    if len(parts) < 2:
+        return fn(text)
+    na = [i for i, p in enumerate(parts) if not p.isascii()]
+    if len(na) == len(parts):
+        return fn(text)
+    res = fn(SEP.join([parts[i] for i in na])).split(SEP)
+    if len(res) != len(na):           # defensive: fn must keep the separators
+        return fn(text)
+    for i, r in zip(na, res):
+        parts[i] = r
+    return SEP.join(parts)
+
+
+def _fold_unicode(text: str) -> str:
+    """Look-alikes, symbols and compatibility forms (before lower-casing)."""
     if not text.isascii():
         text = _ZERO_WIDTH_RE.sub("", text)
         text = _SYMBOL_RUN_RE.sub(_symbol_run, text)
@@ -339,7 +440,11 @@ def _normalize_joined(text: str) -> str:
         # NFKC folds full-width and mathematical alphanumerics to plain letters
         text = unicodedata.normalize("NFKC", text)
         text = _CONF_RE.sub(_conf_map, text)
-    text = text.lower()
+    return text
+
+
+def _strip_accents(text: str) -> str:
+    """NFKD, drop combining marks, look-alikes again (after lower-casing)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         c = _codes(text)
@@ -350,6 +455,20 @@ def _normalize_joined(text: str) -> str:
             text = _from_codes(c[~drop])
         if not text.isascii():
             text = _CONF_RE.sub(_conf_map, text)
+    return text
+
+
+def _normalize_joined(text: str) -> str:
+    """Normalize a string holding one or many comments joined by NUL.  Every
+    step works on the whole batch at once (regexes anchored on rare literal
+    characters, numpy masks for the char-local steps); no step crosses a NUL."""
+    text = strip_markup(text)
+    if "`" in text:
+        text = text.replace("`", "'")
+    # the Unicode steps only touch non-ASCII documents: run them on those
+    text = _on_non_ascii_docs(text, _fold_unicode)
+    text = text.lower()
+    text = _on_non_ascii_docs(text, _strip_accents)
     if "xuserx" in text:
         text = _RT_RE.sub(_rt_prefix, text)
     text = replace_urls_emails(text)
@@ -358,10 +477,20 @@ def _normalize_joined(text: str) -> str:
     for ch, pat in _ASTERISK_PATS:
         if ch in text:
             text = pat.sub(_asterisk_run, text)
-    text = _deleet_all(text)
-    if _has_split_hint(_codes(text)):
-        text = _SPLIT_SEP_RE.sub(_join_split, text)
-    return _final_pass(text)
+    codes = _codes(text)
+    cls = _classes(codes)
+    new = _deleet_all(text, codes, cls)
+    if new is not text:
+        text = new
+        codes = _codes(text)
+        cls = _classes(codes)
+    if _has_split_hint(codes, cls):
+        new = _join_split_all(text, codes, cls)
+        if new is not text:
+            text = new
+            codes = _codes(text)
+            cls = _classes(codes)
+    return _final_pass(text, codes, cls)
 
 
 def normalize_batch(texts: list[str]) -> list[str]:
