@@ -64,20 +64,37 @@ def _forget_cache(session, *_args) -> None:
     session.info.pop("colombe_notify_targets", None)
 
 
+def notifies(session: Session, site_id: str, actor: str) -> bool:
+    """Whether a decision on this site by this actor is written to the outbox (which
+    needs the audit row's id)."""
+    return not (actor or "").startswith(SILENT_ACTOR_PREFIXES) and bool(_targets(session, site_id))
+
+
 def on_status_change(session: Session, comment: Comment, action: ModerationAction) -> None:
     """Record what must be sent to the platform about this decision."""
-    actor = action.actor or ""
-    if actor.startswith(SILENT_ACTOR_PREFIXES):
-        return
-    targets = _targets(session, comment.site_id)
-    if not targets:
+    if not notifies(session, comment.site_id, action.actor):
         return
     if action.id is None:
         session.flush()
     post = session.get(Post, comment.post_id) if comment.post_id else None
+    _record(session, _deliveries(session, comment, action, post))
+
+
+def on_status_changes(session: Session, decisions) -> None:
+    """`on_status_change` for a batch of (comment, action) pairs whose actions already carry
+    their ids (see `notifies`); the objects only need the attributes read here."""
+    rows = []
+    for comment, action in decisions:
+        if notifies(session, comment.site_id, action.actor):
+            post = session.get(Post, comment.post_id) if comment.post_id else None
+            rows += _deliveries(session, comment, action, post)
+    _record(session, rows)
+
+
+def _deliveries(session: Session, comment, action, post: Post | None) -> list[Delivery]:
     key = idempotency_key(action.id)
     rows = []
-    for platform, config in targets:
+    for platform, config in _targets(session, comment.site_id):
         if platform == "outbound":
             if not config.get("url"):
                 continue
@@ -94,6 +111,10 @@ def on_status_change(session: Session, comment: Comment, action: ModerationActio
             idempotency_key=key, payload=payload, status=DELIVERY_PENDING, attempts=0,
             next_attempt_at=utcnow(), created_at=utcnow(),
         ))
+    return rows
+
+
+def _record(session: Session, rows: list[Delivery]) -> None:
     if rows:
         session.add_all(rows)
         if not event.contains(session, "after_commit", _wake):
@@ -103,7 +124,7 @@ def on_status_change(session: Session, comment: Comment, action: ModerationActio
             event.listen(session, "after_rollback", _forget_cache)
 
 
-def decision_event(comment: Comment, action: ModerationAction, post: Post | None, key: str) -> dict:
+def decision_event(comment, action, post: Post | None, key: str) -> dict:
     """The outbound webhook's JSON document (a snapshot taken when the decision is made)."""
     at = action.created_at or utcnow()
     return {

@@ -3,30 +3,69 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..db.tables import RECEIVED, Comment, Post, Score, Site, utcnow
 from .. import metrics
-from .decide import change_status, hold_or_auto
+from .decide import bulk_insert, bulk_update, change_statuses, hold_or_auto
 from .ingest import _insert
-from .policy import decide, effective_policy
-from ..moderation.rules import apply_site_rules
+from .policy import Policy, decide, effective_policy
+from ..moderation.rules import AuthorCounts, apply_site_rules
 
 log = logging.getLogger("colombe.scoring")
 
 
-def build_items(session: Session, comments: list[Comment], max_chars: int) -> list[dict]:
+@dataclass(slots=True)
+class ClaimedComment:
+    """The columns of a claimed comment that scoring reads, and the ones it sets.
+
+    A plain object rather than an ORM `Comment`: a batch is written back with one UPDATE
+    (see `score_comments`), so there is nothing for the ORM to track.
+    """
+
+    id: int
+    site_id: str
+    external_id: str
+    post_id: int | None
+    parent_id: int | None
+    parent_external_id: str | None
+    text: str
+    lang: str | None
+    lang_given: bool
+    author_key: str | None
+    status: str
+    received_at: datetime | None
+    decided_at: datetime | None
+    model_version: str | None
+    # set by scoring
+    scores: dict | None = None
+    priority: float = 0.0
+    reasons: list | None = None
+    flag_labels: str | None = None
+    scored_at: datetime | None = field(default=None)
+
+
+CLAIMED_COLUMNS = tuple(getattr(Comment, name) for name in (
+    "id", "site_id", "external_id", "post_id", "parent_id", "parent_external_id", "text", "lang", "lang_given",
+    "author_key", "status", "received_at", "decided_at", "model_version"))
+
+
+def build_items(session: Session, comments: list[ClaimedComment], max_chars: int) -> list[dict]:
     """Model inputs: the comment (bounded prefix) with its post and parent as context."""
     post_ids = {c.post_id for c in comments if c.post_id}
     parent_ids = {c.parent_id for c in comments if c.parent_id}
     posts = {}
     if post_ids:
-        posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+        # (Result.tuples() is deprecated and broken in SQLAlchemy 2.1: iterate the rows.)
+        posts = {row.id: row for row in session.execute(
+            select(Post.id, Post.title, Post.text).where(Post.id.in_(post_ids)))}
     parents = {}
     if parent_ids:
-        # (Result.tuples() is deprecated and broken in SQLAlchemy 2.1: iterate the rows.)
         parents = {row.id: row.text for row in session.execute(
             select(Comment.id, Comment.text).where(Comment.id.in_(parent_ids)))}
     items = []
@@ -42,7 +81,7 @@ def build_items(session: Session, comments: list[Comment], max_chars: int) -> li
     return items
 
 
-def claim(session: Session, comment_ids: list[int], batch_max: int = 0) -> list[Comment]:
+def claim(session: Session, comment_ids: list[int], batch_max: int = 0) -> list[ClaimedComment]:
     """Lock the given comments that are still `received`, then top up with other waiting ones.
 
     The message only says "there is work"; the database says which. Topping up to
@@ -51,31 +90,36 @@ def claim(session: Session, comment_ids: list[int], batch_max: int = 0) -> list[
     harmless. On PostgreSQL, rows another worker holds are skipped (SKIP LOCKED).
     """
     locking = session.get_bind().dialect.name == "postgresql"
-    comments: list[Comment] = []
-    if comment_ids:
-        query = select(Comment).where(Comment.id.in_(list(comment_ids)), Comment.status == RECEIVED).order_by(Comment.id)
+    comments: list[ClaimedComment] = []
+
+    def load(query) -> list[ClaimedComment]:
         if locking:
             query = query.with_for_update(skip_locked=True, of=Comment)
-        comments = list(session.scalars(query))
+        return [ClaimedComment(*row) for row in session.execute(query)]
+
+    if comment_ids:
+        comments = load(select(*CLAIMED_COLUMNS).where(Comment.id.in_(list(comment_ids)), Comment.status == RECEIVED)
+                        .order_by(Comment.id))
     room = batch_max - len(comments)
     if room > 0:
-        query = select(Comment).where(Comment.status == RECEIVED)
+        query = select(*CLAIMED_COLUMNS).where(Comment.status == RECEIVED)
         if comments:
             query = query.where(Comment.id.not_in([c.id for c in comments]))
-        query = query.order_by(Comment.received_at).limit(room)
-        if locking:
-            query = query.with_for_update(skip_locked=True, of=Comment)
-        comments.extend(session.scalars(query))
+        comments.extend(load(query.order_by(Comment.received_at).limit(room)))
     return comments
 
 
 def score_comments(session: Session, comment_ids: list[int], model, max_chars: int = 5000,
-                   batch_max: int = 0) -> list[Comment]:
+                   batch_max: int = 0) -> list[ClaimedComment]:
     """Score the given comments that are still `received` (plus up to `batch_max` in all
     of the others waiting); idempotent.
 
     A comment already scored by another delivery is skipped (its status is no longer
     `received`). Returns the comments this call scored. The caller commits.
+
+    The batch is written with a handful of statements whatever its size: one UPDATE of
+    `comments`, one INSERT into `moderation_actions` (audit; see `change_statuses`), one
+    INSERT into `scores`.
     """
     comments = claim(session, comment_ids, batch_max)
     if not comments:
@@ -85,41 +129,59 @@ def score_comments(session: Session, comment_ids: list[int], model, max_chars: i
     outputs = model.score_batch(items)
     elapsed = time.perf_counter() - started
     metrics.scoring(elapsed, len(comments))
-    site_ids = {c.site_id for c in comments}
-    sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
+    policies = site_policies(session, model, {c.site_id for c in comments})
+    authors = AuthorCounts(session, comments)
     now = utcnow()
-    score_rows = []
+    statuses = []
     for comment, out in zip(comments, outputs):
         scores = {k: round(float(v), 6) for k, v in out["scores"].items()}
-        score_rows.append({
-            "comment_id": comment.id,
-            "model_version": model.version,
-            "scores": scores,
-            "lang_detected": out.get("lang_detected"),
-            "created_at": now,
-        })
         comment.scores = scores
         comment.priority = max(scores.values()) if scores else 0.0
         if not comment.lang_given:
             comment.lang = out.get("lang") or out.get("lang_detected")
         comment.model_version = model.version
         comment.scored_at = now
-        policy = effective_policy(model.labels, model.thresholds, sites[comment.site_id].policy)
-        status, reasons = decide(scores, policy)
-        status, reasons = apply_site_rules(session, comment, status, reasons)  # word lists, trusted authors
+        status, reasons = decide(scores, policies[comment.site_id])
+        status, reasons = apply_site_rules(session, comment, status, reasons, authors)  # word lists, trusted authors
+        authors.decided(comment, status)
         comment.reasons = reasons
         comment.flag_labels = ("," + ",".join(sorted({r["label"] for r in reasons})) + ",") if reasons else None
-        change_status(
-            session, comment, status, actor="auto", action=hold_or_auto(status),
-            reason=reasons[0]["label"] if reasons else None, details=reasons, model_version=model.version,
-        )
-    session.execute(
-        _insert(session, Score).on_conflict_do_nothing(index_elements=["comment_id", "model_version"]),
-        score_rows,
+        statuses.append(status)
+    changes = change_statuses(
+        session, comments, statuses, actor="auto", actions=[hold_or_auto(s) for s in statuses],
+        reasons=[c.reasons[0]["label"] if c.reasons else None for c in comments],
+        details=[c.reasons for c in comments], model_version=model.version,
     )
+    bulk_update(session, Comment.__table__, [
+        {"id": c.id, "status": c.status, "scores": c.scores, "priority": c.priority, "lang": c.lang,
+         "reasons": c.reasons, "flag_labels": c.flag_labels}
+        for c in comments
+    ], model_version=model.version, scored_at=now, decided_at=changes[0].created_at)  # the audit rows' time
+    bulk_insert(session, _insert(session, Score.__table__).on_conflict_do_nothing(
+        index_elements=["comment_id", "model_version"]), [
+        {"comment_id": c.id, "scores": c.scores, "lang_detected": out.get("lang_detected")}
+        for c, out in zip(comments, outputs)
+    ], model_version=model.version, created_at=now)
+    _expire_loaded(session, comments)
     log.info("scored", extra={"comment_ids": [c.id for c in comments], "seconds": round(elapsed, 4),
                               "model_version": model.version})
     return comments
+
+
+def site_policies(session: Session, model, site_ids: set[str]) -> dict[str, Policy]:
+    """Each site's effective policy, worked out once per batch."""
+    rows = session.execute(select(Site.id, Site.policy).where(Site.id.in_(site_ids)))
+    return {row.id: effective_policy(model.labels, model.thresholds, row.policy) for row in rows}
+
+
+def _expire_loaded(session: Session, comments: list[ClaimedComment]) -> None:
+    """`Comment` objects this session already holds (a caller's) reload their new state."""
+    if not session.identity_map:
+        return
+    for c in comments:
+        loaded = session.identity_map.get(identity_key(Comment, c.id))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def unscored_ids(session: Session, older_than_s: float = 0.0, limit: int = 1000) -> list[int]:

@@ -73,7 +73,49 @@ def author_counts(session: Session, site_id: str, author_key: str) -> dict[str, 
     return {status: n for status, n in rows}
 
 
-def apply_site_rules(session: Session, comment: Comment, status: str, reasons: list) -> tuple[str, list]:
+class AuthorCounts:
+    """`author_counts` for the authors of a scoring batch: one query for the whole batch
+    (made the first time a count is needed), kept current with the batch's own decisions
+    (`decided`), which are not written yet. Decisions in the batch are made in order, so
+    a comment sees the ones before it, as it would if they were scored one by one.
+    """
+
+    def __init__(self, session: Session, comments):
+        self.session = session
+        self.authors = {(c.site_id, c.author_key) for c in comments if c.author_key}
+        self.stored: dict[tuple[str, str], dict[str, int]] | None = None
+        self.batch: dict[tuple[str, str], dict[str, int]] = {}
+
+    def get(self, site_id: str, author_key: str) -> dict[str, int]:
+        if self.stored is None:
+            self.stored = self._load()
+        stored = self.stored.get((site_id, author_key), {})
+        batch = self.batch.get((site_id, author_key), {})
+        return {status: stored.get(status, 0) + batch.get(status, 0) for status in (APPROVED, REJECTED)}
+
+    def decided(self, comment, status: str) -> None:
+        if comment.author_key and status in (APPROVED, REJECTED):
+            counts = self.batch.setdefault((comment.site_id, comment.author_key), {})
+            counts[status] = counts.get(status, 0) + 1
+
+    def _load(self) -> dict[tuple[str, str], dict[str, int]]:
+        out: dict[tuple[str, str], dict[str, int]] = {}
+        by_site: dict[str, set[str]] = {}
+        for site_id, key in self.authors:
+            by_site.setdefault(site_id, set()).add(key)
+        for site_id, keys in by_site.items():
+            rows = self.session.execute(
+                select(Comment.author_key, Comment.status, func.count())
+                .where(Comment.site_id == site_id, Comment.author_key.in_(keys),
+                       Comment.status.in_((APPROVED, REJECTED)))
+                .group_by(Comment.author_key, Comment.status))
+            for key, status, n in rows:
+                out.setdefault((site_id, key), {})[status] = n
+        return out
+
+
+def apply_site_rules(session: Session, comment: Comment, status: str, reasons: list,
+                     authors: AuthorCounts | None = None) -> tuple[str, list]:
     """Adjust the policy's decision with the site's word lists and trusted-author rule.
 
     - a banned word rejects (whatever the scores said);
@@ -81,6 +123,7 @@ def apply_site_rules(session: Session, comment: Comment, status: str, reasons: l
     - an author with at least `trusted_after` approved comments and none rejected is
       approved automatically when only the scores held the comment.
     Reasons gain entries with `kind` banned_word / suspect_word / trusted_author.
+    A scoring batch passes its `authors` counts (one query per batch, not per comment).
     """
     rules = site_rules(session, comment.site_id)
     if rules is None:
@@ -97,7 +140,10 @@ def apply_site_rules(session: Session, comment: Comment, status: str, reasons: l
             return PENDING, [entry]
         return status, reasons + [entry]
     if status == PENDING and rules.trusted_after and comment.author_key:
-        counts = author_counts(session, comment.site_id, comment.author_key)
+        if authors is not None:
+            counts = authors.get(comment.site_id, comment.author_key)
+        else:
+            counts = author_counts(session, comment.site_id, comment.author_key)
         if counts.get(REJECTED, 0) == 0 and counts.get(APPROVED, 0) >= rules.trusted_after:
             return APPROVED, [{"label": "trusted_author", "kind": "trusted_author",
                                "approved": counts.get(APPROVED, 0)}] + reasons
