@@ -62,6 +62,15 @@ def duplicates(n: int = 1) -> None:
         _m["duplicates"].inc(n)
 
 
+def ingested(new: int, duplicate: int) -> None:
+    """One webhook delivery: comments stored, and repeats of known ones."""
+    if _m:
+        if new:
+            _m["received"].inc(new)
+        if duplicate:
+            _m["duplicates"].inc(duplicate)
+
+
 def decision(status: str, actor: str) -> None:
     if _m:
         _m["decisions"].labels(status=status, actor=actor).inc()
