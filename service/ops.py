@@ -30,7 +30,7 @@ def model_version_on_disk(model_dir: str | None) -> str | None:
         return _cache[key]
     from pathlib import Path
 
-    from models.registry import bundled_artifact_dir
+    from .web import bundled_model_dir as bundled_artifact_dir
 
     path = Path(model_dir) if model_dir else bundled_artifact_dir()
     manifest = json.loads((path / "manifest.json").read_text())

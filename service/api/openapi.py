@@ -1,7 +1,7 @@
 """The OpenAPI 3 document for the JSON API (kept next to the code it describes)."""
 from __future__ import annotations
 
-from models.registry import LABELS
+from ..web import MODEL_LABELS as LABELS
 
 from ..db.tables import STATUSES
 

@@ -8,7 +8,7 @@ import json
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from models.registry import LABELS
+from ..web import MODEL_LABELS as LABELS
 from ..core.decide import REASONS, moderate
 from ..core.sites import site_for_token
 from ..db.tables import STATUSES, Comment, Post
