@@ -46,6 +46,7 @@ from .text import normalize, normalize_batch
 __all__ = ["DATASETS", "Record", "load_records", "default_data_dir", "assign_groups_and_splits",
            "TOX_HEADS"]
 
+NEUTRAL = "colombe_neutral_comments"
 TOX_HEADS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene")
 
 
@@ -58,6 +59,12 @@ class DatasetInfo:
     citation: str
     url: str
     mt: bool = False         # machine translated: training augmentation only
+    synthetic: bool = False  # written for this project (models/neutral.py): training augmentation only
+
+    @property
+    def train_only(self) -> bool:
+        """Augmentation rows: always in the train split, never evaluated."""
+        return self.mt or self.synthetic
 
 
 DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
@@ -109,6 +116,11 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
     DatasetInfo("instagram_scam_comments", "MIT", True, "spam",
                 "Erben, S. (2023) ScamSpot: detecting scam comments on Instagram.",
                 "https://github.com/ScamSpot"),
+    DatasetInfo("colombe_neutral_comments", "MIT (written for Colombe)", True, "toxicity",
+                "Colombe project (2026): neutral French and English comments generated from the project's own "
+                "templates (models/neutral.py), after Dixon et al. (2018) Measuring and Mitigating Unintended "
+                "Bias in Text Classification. AIES.",
+                "models/neutral.py", synthetic=True),
     DatasetInfo("ucc_unhealthy_comments", "CC BY-NC-SA 4.0 (non-commercial)", False, "toxicity",
                 "Price et al. (2020) Six Attributes of Unhealthy Conversations. WOAH.",
                 "https://github.com/conversationai/unhealthy-conversations"),
@@ -286,6 +298,11 @@ def load_records(data_dir: str | os.PathLike | None = None, datasets=None,
                 n += 1
                 if limit_per_dataset and n >= limit_per_dataset:
                     break
+    if (not datasets or NEUTRAL in datasets) and NEUTRAL in DATASETS:
+        from .neutral import neutral_comments
+        for text, lang in neutral_comments():
+            out.append(Record(text=text, lang=lang, dataset=NEUTRAL, label="clean",
+                              heads=_derive_heads(NEUTRAL, {"label": "clean"})))
     # conversations: the context of a chat line is the rest of its conversation
     _thread_contexts(out, "cyberagression_ado_large")
     _thread_contexts(out, "toxifrench")
@@ -386,6 +403,8 @@ def assign_groups_and_splits(recs: list[Record], seed: int = 13,
         r.group = roots[i]
         u = _bucket(gid, seed)
         r.split = "train" if u < a else ("valid" if u < a + b else "test")
+        if DATASETS[r.dataset].synthetic:
+            r.split = "train"
         if DATASETS[r.dataset].mt and r.split != "train":
             continue
         out.append(r)

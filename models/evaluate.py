@@ -42,7 +42,7 @@ def evaluate_artifact_on_records(model, recs: list[Record], seed: int = 13, same
     """Scores the test split of the permissive sets and ALL rows of the
     non-commercial sets (never trained on), per head, dataset and language."""
     from .train import build_pairs
-    sel = [r for r in recs if (r.split == "test" and DATASETS[r.dataset].trainable and not DATASETS[r.dataset].mt)
+    sel = [r for r in recs if (r.split == "test" and DATASETS[r.dataset].trainable and not DATASETS[r.dataset].train_only)
            or not DATASETS[r.dataset].trainable]
     S = score_records(model, sel)
     res: dict = {"per_dataset": {}, "pooled": {}, "thresholds": {}, "summary": {}}

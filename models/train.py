@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import shutil
 import time
 from collections import Counter, defaultdict
@@ -35,6 +36,7 @@ DEFAULT_PARAMS = {
     "class_weight_alpha": 0.5,      # each (dataset, lang, class) group weighs n_g ** (1 - alpha) in total
     "lang_heads": {"fr": {"toxicity": {"name": "toxicity_fr", "other_lang_weight": 0.05}}},
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
+    "neutral_weight": 2.0,          # weight factor of the project's neutral comments (models/neutral.py)
     "offtopic_bins": 10,
     "offtopic_C": 1.0,
     "offtopic_same_dataset_share": 0.7,
@@ -51,11 +53,11 @@ def stopstems() -> list[str]:
 
 
 def new_version_name(parent: pathlib.Path = ARTIFACTS_DIR) -> str:
+    """``colombe-<day>-<n>``, n one past the highest of that day (never reused after a prune)."""
     day = _dt.datetime.now(_dt.timezone.utc).strftime("%Y.%m.%d")
-    n = 1
-    while (parent / f"colombe-{day}-{n}").exists():
-        n += 1
-    return f"colombe-{day}-{n}"
+    taken = [int(m.group(1)) for p in parent.glob(f"colombe-{day}-*")
+             if (m := re.fullmatch(rf"colombe-{re.escape(day)}-(\d+)", p.name))]
+    return f"colombe-{day}-{max(taken, default=0) + 1}"
 
 
 def _progress(total, desc, enabled):
@@ -91,7 +93,8 @@ def head_training_rows(recs: list[Record], head: str, split: str, params: dict, 
             extra.append(params["spam_other_weight"])
         else:
             keys.append((r.dataset, r.lang, v))
-            extra.append(1.0 if (not lang or r.lang == lang) else other_lang_weight)
+            extra.append((1.0 if (not lang or r.lang == lang) else other_lang_weight) *
+                         (params.get("neutral_weight", 1.0) if DATASETS[r.dataset].synthetic else 1.0))
     w = _group_weights(keys, params["class_weight_alpha"]) * np.array(extra)
     if head == "spam":
         # the spam sets' groups each weigh as much as all "other" rows together
@@ -311,7 +314,7 @@ def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = Non
     for name, info in DATASETS.items():
         sources.append({
             "name": name, "license": info.license, "url": info.url, "citation": info.citation,
-            "used_for": ("training (augmentation only, never evaluation)" if info.mt else
+            "used_for": ("training (augmentation only, never evaluation)" if info.train_only else
                          "training + evaluation (test split)" if info.trainable else
                          "evaluation only (non-commercial license)"),
             "rows": {f"{lg}/{sp_}": n for (ds, lg, sp_), n in sorted(split_counts.items()) if ds == name},
@@ -392,7 +395,7 @@ def leave_one_dataset_out(recs: list[Record], X, p: dict, seed: int, head: str =
     head on every OTHER permissive dataset (train + valid splits; the MT copy
     of Jigsaw is left out with Wikipedia), score every row of the held-out one."""
     from sklearn.metrics import roc_auc_score
-    cand = [d for d, info in DATASETS.items() if info.trainable and not info.mt and info.kind == "toxicity"]
+    cand = [d for d, info in DATASETS.items() if info.trainable and not info.train_only and info.kind == "toxicity"]
     res = {}
     for ds in cand:
         ys = {r.heads.get(head) for r in recs if r.dataset == ds}

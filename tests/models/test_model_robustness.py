@@ -52,19 +52,19 @@ def test_obfuscated_variants_score_like_plain(model, template, word):
 
 
 _FR_BIAS = pytest.mark.xfail(
-    reason="known weakness: the French training sets (hate-speech tweets) mention groups and everyday "
-           "topics mostly in toxic rows, so neutral French sentences get mid/high toxicity", strict=False)
+    reason="known weakness: the French training sets (hate-speech tweets) mention groups mostly in toxic "
+           "rows; the neutral augmentation (models/neutral.py) lowers but does not remove it", strict=False)
 
 BENIGN = [
-    pytest.param("Je déteste les lundis, surtout quand il pleut.", marks=_FR_BIAS),
-    pytest.param("Je déteste attendre le bus le matin.", marks=_FR_BIAS),
+    "Je déteste les lundis, surtout quand il pleut.",
+    "Je déteste attendre le bus le matin.",
     "L'histoire de l'esclavage est enseignée au collège.",
     pytest.param("Les musulmans, les juifs et les chrétiens fêtent des fêtes différentes en décembre.",
                  marks=_FR_BIAS),
-    pytest.param("Les immigrés italiens sont arrivés à Marseille au XIXe siècle.", marks=_FR_BIAS),
-    pytest.param("Mon voisin est noir et il joue du piano tous les soirs.", marks=_FR_BIAS),
+    "Les immigrés italiens sont arrivés à Marseille au XIXe siècle.",
+    "Mon voisin est noir et il joue du piano tous les soirs.",
     pytest.param("Les homosexuels ont obtenu le droit de se marier en 2013 en France.", marks=_FR_BIAS),
-    pytest.param("Cette recette de tarte aux pommes est délicieuse, merci !", marks=_FR_BIAS),
+    "Cette recette de tarte aux pommes est délicieuse, merci !",
     "I hate Mondays, especially when it rains.",
     "The history of slavery is taught in middle school.",
     "Muslims, Jews and Christians celebrate different holidays in December.",
