@@ -310,6 +310,8 @@ def phase_ingest(stack: Stack, args, out: dict) -> None:
         bare.terminate()
         bare.wait(10)
     out["ratio_ingest_vs_bare"] = out["ingest_single_rps"] / out["bare_flask_rps"]
+    # the same web tier's limit counted in comments: a platform sending batches of 100
+    out["ratio_batch_comments_vs_bare"] = out["ingest_batch_comments_per_s"] / out["bare_flask_rps"]
 
 
 def phase_scoring(stack: Stack, args, out: dict) -> None:
@@ -607,7 +609,8 @@ TARGETS = [
     ("ingest_single_rps", "signed single-comment webhooks/s", ">= 500", lambda v: v >= 500, "ingest"),
     ("ingest_batch_comments_per_s", "comments/s in batches of 100", ">= 3000", lambda v: v >= 3000, "ingest"),
     ("bare_flask_rps", "bare Flask 202 endpoint, same gunicorn setup", "", None, "ingest"),
-    ("ratio_ingest_vs_bare", "ingest / bare Flask", ">= 0.5", lambda v: v >= 0.5, "ingest"),
+    ("ratio_ingest_vs_bare", "ingest / bare Flask (single-comment requests)", ">= 0.5", lambda v: v >= 0.5, "ingest"),
+    ("ratio_batch_comments_vs_bare", "batched comments/s / bare Flask requests/s", "", None, "ingest"),
     ("scoring_1_worker_comments_per_s", "scored comments/s, 1 worker process", "", None, "scoring"),
     ("scoring_2_worker_comments_per_s", "scored comments/s, 2 worker processes", ">= 1500", lambda v: v >= 1500, "scoring"),
     ("model_batch1000_per_s", "model in-process, batches of 1,000 (comments/s)", ">= 5000", lambda v: v >= 5000, "model"),

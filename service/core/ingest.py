@@ -295,7 +295,10 @@ def _autocommit_connection(engine):
     (OperationalError → 503 + Retry-After, as on the ORM path); a broken connection is dropped."""
     import psycopg
 
-    fairy = engine.raw_connection()
+    try:
+        fairy = engine.raw_connection()  # the pool does not wrap driver errors: a refused connect is raw
+    except psycopg.Error as exc:
+        raise sa_exc.DBAPIError.instance(None, None, exc, psycopg.Error, connection_invalidated=True) from exc
     conn = fairy.driver_connection
     try:
         conn.autocommit = True
@@ -304,10 +307,13 @@ def _autocommit_connection(engine):
         raise sa_exc.DBAPIError.instance(None, None, exc, psycopg.Error,
                                          connection_invalidated=conn.broken or conn.closed) from exc
     finally:
-        if conn.broken or conn.closed:
+        try:
+            if not (conn.broken or conn.closed):
+                conn.autocommit = False
+        except psycopg.Error:
+            pass  # dropped below
+        if conn.broken or conn.closed or conn.autocommit:
             fairy.invalidate()
-        else:
-            conn.autocommit = False
         fairy.close()
 
 

@@ -217,3 +217,24 @@ def test_driver_errors_come_out_as_sqlalchemy_errors_and_the_connection_is_reusa
         assert c.connection.driver_connection.autocommit is False
         assert c.exec_driver_sql("SELECT 1").scalar() == 1
     assert post(fast, {"id": "after-error", "text": "ok"}).status_code == 202
+
+
+def test_a_refused_connection_is_a_503_not_a_500(fast, monkeypatch):
+    """The pool hands out raw driver errors when it cannot connect (PostgreSQL restarting):
+    the fast path must turn them into SQLAlchemy's, which the app answers with 503."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    from service.core.ingest import _autocommit_connection
+    from tests.conftest import free_port
+
+    dead = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere")
+    with pytest.raises(OperationalError):
+        with _autocommit_connection(dead):
+            pass
+    from service.webhooks import generic
+
+    monkeypatch.setattr(generic, "fast_path_supported", lambda engine: True)
+    monkeypatch.setattr(generic, "ingest_comments_fast", lambda engine, site, comments: _autocommit_connection(dead).__enter__())
+    r = post(fast, {"id": "while-down", "text": "hello"})
+    assert r.status_code == 503 and r.is_json and r.headers.get("Retry-After"), (r.status_code, r.data[:200])
