@@ -1,6 +1,8 @@
 -- wrk script: replays pre-signed webhook requests from a file, one line per request:
 --   <timestamp>\t<signature>\t<json body>
 -- Each wrk thread takes every Nth line so comment ids never repeat across threads.
+-- Optional 4th argument: milliseconds each connection waits before its next request
+-- (pacing: about connections * 1000 / pace requests/s while responses are fast).
 local counter = 0
 local threads = {}
 
@@ -27,6 +29,11 @@ function init(args)
     n = n + 1
   end
   i = 0
+  pace = tonumber(args[4] or "0") or 0
+end
+
+function delay()
+  return pace
 end
 
 function request()
