@@ -387,6 +387,18 @@ def _sender(base: str, site: dict, prefix: str, rate: float, seconds: float, thr
     q.put({"statuses": statuses, "elapsed": time.monotonic() - t0 - 0.5, "sent": n_total, "interval": interval})
 
 
+def decision_latencies_ms(stack: Stack, prefix: str, wait_s: float = 60.0) -> list[float]:
+    """received_at → decided_at of the comments whose ids start with `prefix`, once every
+    one of them is decided (or `wait_s` has passed)."""
+    deadline = now() + wait_s
+    while now() < deadline and stack.scalar(
+            "SELECT count(*) FROM comments WHERE external_id LIKE :p AND decided_at IS NULL", p=prefix + "-%"):
+        time.sleep(0.5)
+    rows = stack.rows("SELECT EXTRACT(EPOCH FROM (decided_at - received_at)) FROM comments "
+                      "WHERE external_id LIKE :p AND decided_at IS NOT NULL", p=prefix + "-%")
+    return [float(r[0]) * 1000 for r in rows]
+
+
 def latency_run(stack: Stack, rate: float, seconds: float) -> dict:
     prefix = f"lat{int(rate)}-{secrets.token_hex(2)}"
     q = multiprocessing.Queue()
@@ -395,13 +407,7 @@ def latency_run(stack: Stack, rate: float, seconds: float) -> dict:
     p.start()
     result = q.get()
     p.join()
-    deadline = now() + 60
-    while now() < deadline and stack.scalar(
-            "SELECT count(*) FROM comments WHERE external_id LIKE :p AND decided_at IS NULL", p=prefix + "-%"):
-        time.sleep(0.5)
-    rows = stack.rows("SELECT EXTRACT(EPOCH FROM (decided_at - received_at)) FROM comments "
-                      "WHERE external_id LIKE :p AND decided_at IS NOT NULL", p=prefix + "-%")
-    lat = [float(r[0]) * 1000 for r in rows]
+    lat = decision_latencies_ms(stack, prefix)
     acked = result["statuses"].get(202, 0)
     return {"target_rate": rate, "achieved_rate": result["sent"] / max(result["elapsed"], 1e-9),
             "acknowledged": acked, "decided": len(lat), "lost": acked - len(lat),
@@ -423,14 +429,8 @@ def latency_run_wrk(stack: Stack, rate: float, seconds: float) -> dict:
         write_requests(reqfile, stack.site, prefix, int(rate * seconds * 1.5) + 100, 1)
         run = wrk(stack.base_url() + path, path, reqfile, int(seconds), connections=connections, pace_ms=pace)
         achieved = run["requests"] / seconds
-        deadline = now() + 60
-        while now() < deadline and stack.scalar(
-                "SELECT count(*) FROM comments WHERE external_id LIKE :p AND decided_at IS NULL", p=prefix + "-%"):
-            time.sleep(0.5)
-        rows = stack.rows("SELECT EXTRACT(EPOCH FROM (decided_at - received_at)) FROM comments "
-                          "WHERE external_id LIKE :p AND decided_at IS NOT NULL", p=prefix + "-%")
+        lat = decision_latencies_ms(stack, prefix)
         stored = stack.scalar("SELECT count(*) FROM comments WHERE external_id LIKE :p", p=prefix + "-%")
-        lat = [float(r[0]) * 1000 for r in rows]
         # wrk does not count the requests still in flight when it stops; they are stored too
         acked = max(stored, run["requests"] - run["non_2xx"])
         result = {"target_rate": rate, "achieved_rate": achieved, "acknowledged": acked, "decided": len(lat),

@@ -19,22 +19,16 @@ import scipy.sparse as sp
 from .calibration import apply_calibration
 from .features import FeatureConfig, Featurizer, PAIR_FEATURE_NAMES, pair_features, pair_features_small
 from .lang import detect_languages
+from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS, ModelLoadError, bundled_artifact_dir
 from .text import normalize, normalize_batch
 
 __all__ = ["LABELS", "TEXT_HEADS", "Model", "ModelLoadError", "ModelVersionWarning", "load_model",
            "default_model", "bundled_artifact_dir", "ARTIFACTS_DIR", "library_versions"]
 
-LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene", "spam", "off_topic")
-TEXT_HEADS = LABELS[:-1]
-ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
 FORMAT_VERSION = 1
 # requests with at most this many comments with a context take the sparse-free
 # path for the off-topic pair features (bit-identical results, less overhead)
 SMALL_PAIR_BATCH = 8
-
-
-class ModelLoadError(Exception):
-    """The artifact is missing, incomplete, altered or incompatible."""
 
 
 class ModelVersionWarning(UserWarning):
@@ -60,19 +54,6 @@ def _sha256(path: pathlib.Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def bundled_artifact_dir() -> pathlib.Path:
-    """The artifact named in ``models/artifacts/CURRENT``, else the newest folder."""
-    cur = ARTIFACTS_DIR / "CURRENT"
-    if cur.exists():
-        name = cur.read_text(encoding="utf-8").strip()
-        if name and (ARTIFACTS_DIR / name).is_dir():
-            return ARTIFACTS_DIR / name
-    cands = sorted(p for p in ARTIFACTS_DIR.glob("*") if p.is_dir() and (p / "manifest.json").exists())
-    if not cands:
-        raise ModelLoadError(f"no model artifact under {ARTIFACTS_DIR}")
-    return cands[-1]
 
 
 def _check_versions(built: dict) -> None:

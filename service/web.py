@@ -4,35 +4,13 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 from sqlalchemy.orm import Session
 
+# Label names and the bundled artifact's folder come from `models.names`, which does not
+# import numpy or scipy: only the scoring side needs those.
+from models.names import LABELS as MODEL_LABELS
+from models.names import bundled_artifact_dir as bundled_model_dir
+
 from .config import Settings
 from .db.session import session_factory
-
-# The model's labels, for request validation and the OpenAPI document. Kept here (equal to
-# `models.registry.LABELS`, checked by tests/unit/test_ingest_fast_labels.py) so that the
-# web tier does not import the model package, which pulls in numpy and scipy (~30 MB per
-# web worker) that only the scoring side needs.
-MODEL_LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene", "spam", "off_topic")
-
-
-def bundled_model_dir():
-    """`models.registry.bundled_artifact_dir()` without importing the model package's
-    numpy-based modules (for /readyz's version check in the web tier)."""
-    from pathlib import Path
-
-    import models
-
-    artifacts = Path(models.__file__).resolve().parent / "artifacts"
-    current = artifacts / "CURRENT"
-    if current.exists():
-        name = current.read_text(encoding="utf-8").strip()
-        if name and (artifacts / name).is_dir():
-            return artifacts / name
-    candidates = sorted(p for p in artifacts.glob("*") if p.is_dir() and (p / "manifest.json").exists())
-    if not candidates:
-        from models.registry import bundled_artifact_dir
-
-        return bundled_artifact_dir()  # raises the model's own error
-    return candidates[-1]
 
 
 def settings() -> Settings:
