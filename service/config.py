@@ -57,6 +57,10 @@ class Settings:
     log_level: str = "INFO"
     secure_cookies: bool = False
     metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
+    # "eager": every web worker loads the model at start, so the synchronous drop-in APIs
+    # (Perspective, Akismet, Coral) answer their first call at full speed; "lazy": on that
+    # first call (a web tier that only takes webhooks never loads numpy/scipy/the model).
+    web_model: str = "lazy"
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -91,7 +95,10 @@ class Settings:
             metrics_dir=Path(env["COLOMBE_METRICS_DIR"]) if env.get("COLOMBE_METRICS_DIR") else None,
             log_level=(env.get("COLOMBE_LOG_LEVEL") or "INFO").upper(),
             metrics_token=env.get("COLOMBE_METRICS_TOKEN") or None,
+            web_model=(env.get("COLOMBE_WEB_MODEL") or "lazy").lower(),
         )
+        if values["web_model"] not in ("eager", "lazy"):
+            raise ValueError(f"COLOMBE_WEB_MODEL must be 'eager' or 'lazy', got {values['web_model']!r}")
         # Session cookies are Secure (HTTPS only) in production; the embedded mode serves
         # plain http://127.0.0.1, so it defaults to off there. COLOMBE_SECURE_COOKIES=1|0 decides.
         secure = env.get("COLOMBE_SECURE_COOKIES", "")

@@ -31,7 +31,10 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     settings = app.extensions["colombe"]["settings"]
     state: dict = {}
-    if settings.extra.get("integrations_warm_model", not settings.testing):
+    # The embedded process scores anyway; a production web tier loads the model only when
+    # asked to (COLOMBE_WEB_MODEL=eager) or on the first synchronous scoring call.
+    warm = settings.embedded or settings.web_model == "eager"
+    if settings.extra.get("integrations_warm_model", warm and not settings.testing):
         threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
     if settings.extra.get("integrations_thread", settings.embedded and not settings.testing):
         from .background import IntegrationsThread
