@@ -27,13 +27,19 @@ OUTPUT_LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_at
 @click.option("--lodo/--no-lodo", default=False, help="Also run leave-one-dataset-out evaluation (slower).")
 @click.option("--card-dir", type=click.Path(file_okay=False), default=None,
               help="Also write <version>.md here (default: models/cards for artifacts under models/artifacts).")
+@click.option("--extra", "extra_csv", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Also train on this CSV (text,lang,label,source_id; label toxic|spam|clean), e.g. a site's "
+                   "moderator decisions from `colombe retrain`; repeatable. The first is the dataset "
+                   "site_decisions, the next ones extra:<stem>; each is split train/valid/test.")
 @click.option("--limit-per-dataset", type=int, default=None, hidden=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_dir, limit_per_dataset, quiet):
+def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_dir, extra_csv, limit_per_dataset,
+                  quiet):
     """Train every head from the shared data and write a versioned artifact."""
     from .train import train
     out = train(data_dir=data_dir, out_dir=out_dir, seed=seed, progress=not quiet, set_current=set_current,
-                limit_per_dataset=limit_per_dataset, lodo=lodo, card_dir=card_dir)
+                limit_per_dataset=limit_per_dataset, lodo=lodo, card_dir=card_dir,
+                extra_csv=list(extra_csv) or None)
     man = json.loads((pathlib.Path(out) / "manifest.json").read_text(encoding="utf-8"))
     if prune_old:
         import shutil

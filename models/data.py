@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from .text import normalize, normalize_batch
 
 __all__ = ["DATASETS", "Record", "load_records", "default_data_dir", "assign_groups_and_splits",
-           "TOX_HEADS"]
+           "TOX_HEADS", "SITE_DECISIONS", "extra_dataset_info", "extra_dataset_names", "extra_datasets",
+           "load_extra_csv"]
 
 NEUTRAL = "colombe_neutral_comments"
 TOX_HEADS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene")
@@ -55,7 +56,7 @@ class DatasetInfo:
     name: str
     license: str
     trainable: bool          # permissive license: may train the shipped model
-    kind: str                # "toxicity" | "spam"
+    kind: str                # "toxicity" | "spam" | "site" (a site's own decisions: toxic, spam and clean)
     citation: str
     url: str
     mt: bool = False         # machine translated: training augmentation only
@@ -266,13 +267,18 @@ def _context(ds: str, row: dict) -> tuple[str, str, str]:
 
 
 def load_records(data_dir: str | os.PathLike | None = None, datasets=None,
-                 include_nc: bool = True, limit_per_dataset: int | None = None) -> list[Record]:
+                 include_nc: bool = True, limit_per_dataset: int | None = None,
+                 extra: list | None = None) -> list[Record]:
+    """``extra``: ``[(dataset_name, csv_path), ...]`` registered with
+    ``extra_datasets`` (a site's own decisions), loaded after the shared sets."""
     data_dir = pathlib.Path(data_dir) if data_dir else default_data_dir()
     csv.field_size_limit(2**31 - 1)
     out: list[Record] = []
     for ds, info in DATASETS.items():
         if datasets and ds not in datasets:
             continue
+        if info.kind == "site":
+            continue             # extra CSVs: loaded below from their own paths
         if not include_nc and not info.trainable:
             continue
         path = data_dir / ds / f"{ds}.csv"
@@ -303,6 +309,10 @@ def load_records(data_dir: str | os.PathLike | None = None, datasets=None,
         for text, lang in neutral_comments():
             out.append(Record(text=text, lang=lang, dataset=NEUTRAL, label="clean",
                               heads=_derive_heads(NEUTRAL, {"label": "clean"})))
+    for name, path in extra or ():
+        if datasets and name not in datasets:
+            continue
+        out.extend(load_extra_csv(path, name, limit=limit_per_dataset))
     # conversations: the context of a chat line is the rest of its conversation
     _thread_contexts(out, "cyberagression_ado_large")
     _thread_contexts(out, "toxifrench")
@@ -408,4 +418,99 @@ def assign_groups_and_splits(recs: list[Record], seed: int = 13,
         if DATASETS[r.dataset].mt and r.split != "train":
             continue
         out.append(r)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# a site's own moderation decisions (``colombe train --extra PATH``)
+
+SITE_DECISIONS = "site_decisions"
+SITE_DECISIONS_LICENSE = "the site's own moderation decisions"
+_EXTRA_LABELS = ("toxic", "spam", "clean")
+
+
+def extra_dataset_names(paths) -> list[str]:
+    """Dataset name of each extra CSV: ``site_decisions`` for the first, then
+    ``extra:<stem>`` (``extra:<stem>-<n>`` if two files share a stem)."""
+    names: list[str] = []
+    for i, p in enumerate(paths):
+        if i == 0:
+            name = SITE_DECISIONS
+        else:
+            base = "extra:" + pathlib.Path(p).stem
+            name, n = base, 2
+            while name in names or name in DATASETS:
+                name, n = f"{base}-{n}", n + 1
+        names.append(name)
+    return names
+
+
+def extra_dataset_info(name: str, path) -> DatasetInfo:
+    return DatasetInfo(name, SITE_DECISIONS_LICENSE, True, "site",
+                       f"Moderator decisions exported from the site's database ({pathlib.Path(path).name}).",
+                       str(pathlib.Path(path).name))
+
+
+class extra_datasets:
+    """Context manager: register the DatasetInfo of extra CSVs in ``DATASETS``
+    for the duration of one training run and remove them afterwards, so two
+    calls in one process never see each other's extra datasets (the rest of
+    the training and evaluation code looks datasets up in ``DATASETS``).
+    Yields the ``[(name, path), ...]`` pairs.  Not thread-safe: one training
+    run per process at a time (the ``training`` queue runs with ``-c 1``)."""
+
+    def __init__(self, paths):
+        self.paths = [pathlib.Path(p) for p in (paths or ())]
+        self.pairs: list[tuple[str, pathlib.Path]] = []
+
+    def __enter__(self):
+        for name, path in zip(extra_dataset_names(self.paths), self.paths):
+            if name in DATASETS:
+                raise ValueError(f"dataset {name!r} is already registered")
+            DATASETS[name] = extra_dataset_info(name, path)
+            self.pairs.append((name, path))
+        return self.pairs
+
+    def __exit__(self, *exc):
+        for name, _ in self.pairs:
+            DATASETS.pop(name, None)
+        return False
+
+
+def _extra_heads(label: str) -> dict:
+    """toxic: toxicity 1 (the sub-heads unknown), spam 0; spam: spam 1,
+    toxicity 0 (sub-heads unknown); clean: every head 0."""
+    if label == "toxic":
+        return {"toxicity": 1, "spam": 0}
+    if label == "spam":
+        return {"spam": 1, "toxicity": 0}
+    h = {k: 0 for k in TOX_HEADS}
+    h["spam"] = 0
+    return h
+
+
+def load_extra_csv(path, dataset: str = SITE_DECISIONS, limit: int | None = None) -> list[Record]:
+    """Records of one normalized CSV (``text,lang,label[,source_id,...]``,
+    label ``toxic|spam|clean``).  Rows with an empty text or another label are
+    skipped; a ``lang`` other than fr/en is detected from the text."""
+    csv.field_size_limit(2**31 - 1)
+    out: list[Record] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+            raise ValueError(f"{path}: needs a header with at least text and label columns")
+        for row in reader:
+            text = row.get("text") or ""
+            label = (row.get("label") or "").strip().lower()
+            if not text.strip() or label not in _EXTRA_LABELS:
+                continue
+            lang = (row.get("lang") or "").strip().lower()[:2]
+            if lang not in ("fr", "en"):
+                from .lang import detect_language
+                lang = detect_language(text)
+                lang = lang if lang in ("fr", "en") else "en"
+            out.append(Record(text=text, lang=lang, dataset=dataset, label=label, heads=_extra_heads(label),
+                              extra={"source_id": row.get("source_id") or ""}))
+            if limit and len(out) >= limit:
+                break
     return out

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from . import registry
 from .calibration import fit_isotonic
-from .data import DATASETS, Record, assign_groups_and_splits, default_data_dir, load_records
+from .data import DATASETS, Record, assign_groups_and_splits, default_data_dir, extra_datasets, load_records
 from .features import PAIR_FEATURE_NAMES, FeatureConfig, Featurizer, pair_features
 from .lang import _EN_WORDS, _FR_WORDS, detect_language
 from .registry import ARTIFACTS_DIR, FORMAT_VERSION, TEXT_HEADS, _sha256, library_versions
@@ -88,7 +88,7 @@ def head_training_rows(recs: list[Record], head: str, split: str, params: dict, 
             continue
         idx.append(i)
         y.append(v)
-        if head == "spam" and DATASETS[r.dataset].kind != "spam":
+        if head == "spam" and DATASETS[r.dataset].kind not in ("spam", "site"):
             keys.append(("other", r.dataset, v))
             extra.append(params["spam_other_weight"])
         else:
@@ -197,7 +197,22 @@ def one_hot_bins(F: np.ndarray, edges: np.ndarray, nbins: np.ndarray) -> sp.csr_
 
 def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = None, progress: bool = True,
           set_current: bool = False, card_dir=None, limit_per_dataset: int | None = None,
-          evaluate: bool = True, lodo: bool = False, log=print) -> pathlib.Path:
+          evaluate: bool = True, lodo: bool = False, log=print, extra_csv=None) -> pathlib.Path:
+    """Train every head and write an artifact folder; returns its path.
+
+    ``extra_csv``: CSV files in the shared data's normalized format
+    (``text,lang,label,source_id``), e.g. a site's exported moderator
+    decisions.  The first becomes the trainable dataset ``site_decisions``,
+    the next ones ``extra:<stem>``; their rows are split train/valid/test like
+    the shared sets, so the card reports the model on the site's own held-out
+    decisions.  Without ``extra_csv`` the artifact is the same as before."""
+    with extra_datasets(extra_csv) as extra:
+        return _train(data_dir, out_dir, seed, params, progress, set_current, card_dir, limit_per_dataset,
+                      evaluate, lodo, log, extra)
+
+
+def _train(data_dir, out_dir, seed, params, progress, set_current, card_dir, limit_per_dataset,
+           evaluate, lodo, log, extra) -> pathlib.Path:
     t_start = time.time()
     p = dict(DEFAULT_PARAMS)
     p.update(params or {})
@@ -216,7 +231,7 @@ def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = Non
     bar = _progress(6 + len(TEXT_HEADS), "colombe train", progress)
 
     bar.set_postfix_str("loading data")
-    recs = load_records(data_dir, limit_per_dataset=limit_per_dataset)
+    recs = load_records(data_dir, limit_per_dataset=limit_per_dataset, extra=extra)
     recs = assign_groups_and_splits(recs, seed=seed, fractions=tuple(p["split_fractions"]))
     bar.update(1)
 
@@ -314,7 +329,8 @@ def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = Non
     for name, info in DATASETS.items():
         sources.append({
             "name": name, "license": info.license, "url": info.url, "citation": info.citation,
-            "used_for": ("training (augmentation only, never evaluation)" if info.train_only else
+            "used_for": ("training + evaluation (test split of the site's own decisions)" if info.kind == "site" else
+                         "training (augmentation only, never evaluation)" if info.train_only else
                          "training + evaluation (test split)" if info.trainable else
                          "evaluation only (non-commercial license)"),
             "rows": {f"{lg}/{sp_}": n for (ds, lg, sp_), n in sorted(split_counts.items()) if ds == name},
@@ -342,6 +358,11 @@ def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = Non
         model = registry.load_model(tmp)
         metrics = evaluate_artifact_on_records(model, recs, seed=seed, same_share=p["offtopic_same_dataset_share"])
         manifest["thresholds"] = metrics["thresholds"]
+        for name, _ in extra:   # the figure a site owner cares about: its own held-out decisions
+            for head in ("toxicity", "spam"):
+                for key, blk in sorted((metrics.get("per_dataset", {}).get(head) or {}).items()):
+                    if key.startswith(name + "/"):
+                        metrics["summary"][f"{name}_{head}_auc_{key.split('/', 1)[1]}_test"] = blk["roc_auc"]
         manifest["evaluation_summary"] = metrics["summary"]
         if lodo:
             bar.set_postfix_str("leave-one-dataset-out")

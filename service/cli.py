@@ -49,7 +49,9 @@ def serve(host: str, port: int, web_workers: int | None) -> None:
 @main.command()
 @click.option("--concurrency", "-c", type=int, default=2, show_default=True, help="Worker processes.")
 @click.option("--queues", "-Q", default="scoring,notify,celery", show_default=True,
-              help="Queues to consume: scoring (model), notify (platform write-back, pollers), celery (misc).")
+              help="Queues to consume: scoring (model), notify (platform write-back, pollers), celery (misc), "
+                   "training (`colombe retrain --enqueue`; not in the default: run `-Q training -c 1` "
+                   "on its own, ideally on a separate host).")
 @click.option("--beat/--no-beat", default=False, show_default=True,
               help="Also run the periodic scheduler (the sweeper); run it in exactly one worker.")
 @click.option("--loglevel", default="INFO", show_default=True)
@@ -154,7 +156,8 @@ def _register_model_commands() -> None:
 def _register_feature_commands() -> None:
     import importlib
 
-    for module_name in ("service.moderation.commands", "service.integrations.commands", "service.privacy_commands"):
+    for module_name in ("service.moderation.commands", "service.integrations.commands", "service.privacy_commands",
+                        "service.training_commands"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -10,7 +10,7 @@ from service.config import Settings
 
 log = logging.getLogger("colombe.worker")
 _state: dict = {}
-OPTIONAL_TASK_MODULES = ("workers.tasks.integrations",)
+OPTIONAL_TASK_MODULES = ("workers.tasks.integrations", "workers.tasks.training")
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -24,6 +24,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     include = ["workers.tasks.scoring", "workers.tasks.sweeper"]
     extra_schedule = {}
     extra_routes = {}
+    visibility_timeout = 3600
     for name in OPTIONAL_TASK_MODULES:  # feature task modules, when present
         try:
             module = importlib.import_module(name)
@@ -34,6 +35,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         include.append(name)
         extra_schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
         extra_routes.update(getattr(module, "TASK_ROUTES", {}))
+        # long tasks (training) with acks_late: Redis must not re-deliver them mid-run
+        visibility_timeout = max(visibility_timeout, int(getattr(module, "MIN_VISIBILITY_TIMEOUT", 0)))
     app = Celery("colombe", broker=settings.broker_url, include=include)
     app.conf.update(
         task_serializer="json",
@@ -54,7 +57,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "sweep-unscored": {"task": SWEEP_TASK, "schedule": float(settings.sweep_interval_s)},
             **extra_schedule,
         },
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={"visibility_timeout": visibility_timeout},
     )
     _state["settings"] = settings
     _state["app"] = app
