@@ -36,7 +36,7 @@ DEFAULT_PARAMS = {
     "class_weight_alpha": 0.5,      # each (dataset, lang, class) group weighs n_g ** (1 - alpha) in total
     "lang_heads": {"fr": {"toxicity": {"name": "toxicity_fr", "other_lang_weight": 0.05}}},
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
-    "neutral_weight": 2.0,          # weight factor of the project's neutral comments (models/neutral.py)
+    "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/neutral.py)
     "offtopic_bins": 10,
     "offtopic_C": 1.0,
     "offtopic_same_dataset_share": 0.7,
