@@ -81,14 +81,7 @@ _HTML_TAG_RE = re.compile(r"<[^>\x00]{1,200}>")
 # the same separator all along: "a f.u.c.k" joins only "f.u.c.k"
 _SPLIT_SEP_RE = re.compile(r"\b[a-z](?P<sep>[ .\-_*·•|/~,'\"+]{1,2})[a-z](?:(?P=sep)[a-z])+\b")
 _SPLIT_DROP_RE = re.compile(r"[ .\-_*·•|/~,'\"+]")
-# Leetspeak: a token mixing letters with digits/symbols.
-_LEET_HINT_RE = re.compile(r"[^\W\d_][0-9@$€|+£]|[0-9@$€|+£][^\W\d_]")
 _LEET_TOKEN_CHARS = frozenset("@$€!|+£_")
-_LEET_CHARS = re.compile(r"[0134578@$€!|+£9]")
-_REPEAT_RE = re.compile(r"([a-z])\1+")
-_PUNCT_REPEAT_RE = re.compile(r"([!?.])\1{2,}")
-_SPACE_RE = re.compile(r"[^\S ]")
-_MULTISPACE_RE = re.compile(r"  +")
 # ``\*\**`` == ``\*+``: same matches, but a leading literal lets sre skip ahead fast
 _ASTERISK_PATS = (("*", re.compile(r"\*\**")), ("#", re.compile(r"##*")), ("_", re.compile(r"__*")))
 
@@ -108,13 +101,9 @@ def strip_markup(text: str) -> str:
     return text
 
 
-_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _SYMBOLS = ("\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u2900-\u2bff\u3030\u303d\u3297\u3299"
             "\U0001F000-\U0001FAFF")
 _SYMBOL_RUN_RE = re.compile(f"[{_SYMBOLS}][{_SYMBOLS}]*")     # == [...]+ (leading class: fast scan)
-_EMOJI_WORD_RE = re.compile("[" + "".join(re.escape(k) for k in _EMOJI_WORDS) + "]")
-_SYMBOL_RE = re.compile(f"[{_SYMBOLS}]")
-_SEP_SPACES_RE = re.compile(r" ?\x00 ?")
 SEP = "\x00"
 
 
@@ -237,14 +226,6 @@ def _classes(codes: np.ndarray) -> np.ndarray:
 def _ascii_mask(codes: np.ndarray, table: np.ndarray, non_ascii: bool = False) -> np.ndarray:
     small = codes < 128
     return np.where(small, table[np.minimum(codes, 127)], non_ascii)
-
-
-def _has_leet_hint(codes: np.ndarray) -> bool:
-    if len(codes) < 2:
-        return False
-    letter = _ascii_mask(codes, _IS_LOWER)
-    leet = _ascii_mask(codes, _IS_LEETSYM) | (codes == ord("€")) | (codes == ord("£"))
-    return bool(((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:])).any())
 
 
 def _has_split_hint(codes: np.ndarray, cls: np.ndarray | None = None) -> bool:
