@@ -14,7 +14,7 @@ help:
 	@echo "make bench-model - Colombe's model vs alt-profanity-check on the same English test split"
 	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
 	@echo "make chaos  - fault tests: kill workers, stop Redis, restart PostgreSQL, sustained load"
-	@echo "make lint   - hadolint the Dockerfile"
+	@echo "make lint   - import-linter contracts (layers, no Flask below the web tier) and hadolint"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,10 @@ test: $(DEV_STAMP) services
 	$(BIN)/pytest
 
 test-unit: $(DEV_STAMP)
-	$(BIN)/pytest tests/unit tests/models
+	$(BIN)/pytest -m "unit or model"
 
 test-integration: $(DEV_STAMP) services
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest -m integration
 
 train: $(RUN_STAMP)
 	$(BIN)/colombe train --data ../shared/data --set-current --prune-old --lodo
@@ -61,6 +61,7 @@ chaos: $(DEV_STAMP) services
 	$(BIN)/pytest tests/chaos -s -p no:cacheprovider
 
 lint: $(DEV_STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/hadolint Dockerfile
 
 clean:

@@ -1,4 +1,8 @@
-"""create_app(settings=None): config → extensions → blueprints."""
+"""create_app(settings=None): config → extensions → blueprints → background threads.
+
+Every blueprint is registered here, explicitly: this is the list of what the web tier
+serves.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,11 +14,27 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from . import metrics, moderation
+from .api.akismet import bp as akismet_bp
+from .api.deliveries import bp as deliveries_bp
+from .api.perspective import bp as perspective_bp
+from .api.views import bp as api_bp
 from .config import Settings
-from . import metrics
+from .db.ids import ID_MAX
+from .ops import bp as ops_bp
 from .web import json_error
+from .webhooks.coral import bp as coral_bp
+from .webhooks.generic import bp as webhooks_bp
+from .webhooks.wordpress import bp as wordpress_bp
 
 log = logging.getLogger("colombe.http")
+
+BLUEPRINTS = (
+    webhooks_bp, wordpress_bp, coral_bp,  # where comments arrive (signed webhooks, Coral's phase)
+    api_bp, deliveries_bp,  # the JSON API (+ OpenAPI), the outbox and connections
+    perspective_bp, akismet_bp,  # drop-in scoring APIs (Perspective, Akismet), scored in-process
+    ops_bp,  # /healthz, /readyz, /metrics
+)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -31,7 +51,7 @@ SECURITY_HEADERS = {
 class DatabaseId(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
 
 
@@ -88,32 +108,44 @@ def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
         "dispatcher": _make_dispatcher_getter(settings, dispatcher),
     }
 
-    from .api.views import bp as api_bp
-    from .ops import bp as ops_bp
-    from .webhooks.generic import bp as webhooks_bp
-
-    app.register_blueprint(webhooks_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(ops_bp)
-    _register_optional_blueprints(app)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    moderation.init_app(app)  # the moderator UI: its blueprint, templates and filters
+    _start_background(app, settings)
     _install_hooks(app)
     return app
 
 
-def _register_optional_blueprints(app: Flask) -> None:
-    """Blueprints of other features register themselves here when present."""
-    import importlib
+def _warm_model(settings: Settings) -> None:
+    """Load the model before the first synchronous request (Coral's phase has a timeout)."""
+    from .core import sync_scoring
 
-    for module_name in ("service.moderation", "service.integrations"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        init = getattr(module, "init_app", None)
-        if init is not None:
-            init(app)
+    try:
+        sync_scoring.model(settings)
+    except Exception as exc:  # the scoring worker reports model problems; requests will retry the load
+        log.warning("model warm-up failed", extra={"error": str(exc)[:300]})
+
+
+def _start_background(app: Flask, settings: Settings) -> None:
+    """The model warm-up and, in embedded mode, the thread that sends the outbox and runs
+    the pollers (production runs those as Celery beat tasks)."""
+    state: dict = {}
+    # The embedded process scores anyway; a production web tier loads the model only when
+    # asked to (COLOMBE_WEB_MODEL=eager) or on the first synchronous scoring call.
+    warm = settings.warm_model
+    if warm is None:
+        warm = (settings.embedded or settings.web_model == "eager") and not settings.testing
+    if warm:
+        threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
+    background = settings.background_thread
+    if background is None:
+        background = settings.embedded and not settings.testing
+    if background:
+        from .integrations.background import IntegrationsThread
+
+        get_dispatcher = app.extensions["colombe"]["dispatcher"]
+        state["thread"] = IntegrationsThread(settings, enqueue=lambda ids: get_dispatcher().score(ids)).start()
+    app.extensions["colombe_integrations"] = state
 
 
 def _install_hooks(app: Flask) -> None:

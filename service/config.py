@@ -1,68 +1,152 @@
 """One Settings object, read from COLOMBE_* environment variables.
 
 The web tier, the Celery workers and the CLI all build their settings here, so a
-deployment is configured in exactly one way. Tests pass their own overrides.
+deployment is configured in exactly one way. Tests pass their own overrides
+(`Settings.from_env(env, **overrides)`, `settings.replace(...)`).
+
+Every tunable is a typed field. A field declared with `setting(...)` names its
+environment variable and says what it means: that is the whole documentation of the
+variable, and README's configuration table is generated from it
+(`python scripts/settings_table.py --write`; a test fails when they differ). Fields
+without a variable are fixed limits or test switches.
 """
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Callable
 
 
-def _int(env: dict, name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _int(name: str, raw: str) -> int:
     try:
         return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
-def _float(env: dict, name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def _float(name: str, raw: str) -> float:
     try:
         return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _str(_name: str, raw: str) -> str:
+    return raw
+
+
+def _path(_name: str, raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _upper(_name: str, raw: str) -> str:
+    return raw.upper()
+
+
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.lower()
+        if value not in choices:
+            raise ValueError(f"{name} must be {' or '.join(repr(c) for c in choices)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def setting(default, env: str, doc: str, parse: Callable[[str, str], object] = _str, shown: str | None = None):
+    """A field read from the environment variable `env`; `doc` and `shown` (the default
+    as a reader should see it, when `default` is worked out at start) go to README."""
+    return field(default=default, metadata={"env": env, "doc": doc, "parse": parse,
+                                            "shown": shown if shown is not None else f"`{default}`"})
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path("var")
-    database_url: str = ""
-    broker_url: str | None = None
-    secret_key: str = ""
-    host: str = "127.0.0.1"
-    port: int = 8000
-    model_dir: str | None = None  # None = the bundled artifact
-    max_body_bytes: int = 1024 * 1024
-    max_batch: int = 500
-    max_text_chars: int = 100_000  # stored in full up to this size
-    score_prefix_chars: int = 5_000  # the model reads at most this many characters
-    score_batch_max: int = 500  # a scoring task tops its batch up to this many waiting comments
-    enqueue_linger_ms: int = 25  # the web tier groups ids of concurrent requests into one message
-    signature_tolerance_s: int = 300
-    sweep_after_s: int = 60  # comments left `received` longer than this are re-enqueued
-    sweep_interval_s: int = 30
-    backlog_limit: int = 100_000  # unscored comments before the webhook answers 503
-    web_workers: int = 2
-    web_threads: int = 4
-    scoring_queue: str = "scoring"
-    metrics_dir: Path | None = None
-    log_level: str = "INFO"
-    secure_cookies: bool = False
-    metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
+    # -- where things live
+    data_dir: Path = setting(Path("var"), "COLOMBE_DATA_DIR", "where the embedded database, the generated secret "
+                             "key, metrics files and retrained models live", _path, "`./var`")
+    database_url: str = setting("", "COLOMBE_DATABASE_URL", "SQLAlchemy URL, e.g. "
+                                "`postgresql+psycopg://user@host:5432/colombe`", shown="`sqlite:///<data dir>/colombe.db`")
+    broker_url: str | None = setting(None, "COLOMBE_BROKER_URL", "Celery broker, e.g. `redis://127.0.0.1:6379/0`; "
+                                     "when set, `serve` runs only the web tier", shown="unset (embedded mode)")
+    secret_key: str = setting("", "COLOMBE_SECRET_KEY", "signs sessions and encrypts stored webhook secrets; every "
+                              "process must share it", shown="generated into `<data dir>/secret_key`")
+    model_dir: str | None = setting(None, "COLOMBE_MODEL_DIR", "a model artifact folder (arrays + JSON, checked "
+                                    "against its manifest)", shown="the bundled artifact")
+    training_data_dir: Path | None = setting(None, "COLOMBE_TRAINING_DATA", "the shared public training data read by "
+                                             "`colombe train` and `colombe retrain`", _path,
+                                             "`<repo>/../shared/data`")
+    metrics_dir: Path | None = setting(None, "COLOMBE_METRICS_DIR", "shared by all processes of one host for "
+                                       "Prometheus multiprocess metrics", _path, "`<data dir>/metrics`")
+    # -- web tier
+    host: str = setting("127.0.0.1", "COLOMBE_HOST", "where `colombe serve` listens")
+    port: int = setting(8000, "COLOMBE_PORT", "the port `colombe serve` listens on", _int)
+    web_workers: int = setting(2, "COLOMBE_WEB_WORKERS", "gunicorn processes (production mode)", _int)
+    web_threads: int = setting(4, "COLOMBE_WEB_THREADS", "threads per gunicorn process", _int)
+    secure_cookies: bool = setting(False, "COLOMBE_SECURE_COOKIES", "`Secure` session cookies (HTTPS); `1` or `0`",
+                                   _bool, "on with a broker, off embedded")
+    metrics_token: str | None = setting(None, "COLOMBE_METRICS_TOKEN", "when set, `/metrics` needs `Authorization: "
+                                        "Bearer <token>` (site ids appear as labels)", shown="unset (open)")
     # "eager": every web worker loads the model at start, so the synchronous drop-in APIs
     # (Perspective, Akismet, Coral) answer their first call at full speed; "lazy": on that
     # first call (a web tier that only takes webhooks never loads numpy/scipy/the model).
-    web_model: str = "lazy"
+    web_model: str = setting("lazy", "COLOMBE_WEB_MODEL", "`eager`: every web worker loads the model at start (about "
+                             "+55 MB each), so the synchronous Perspective/Akismet/Coral APIs answer their first call "
+                             "without a load of about 0.5 s; `lazy`: on that first call. Webhooks never need it: "
+                             "workers score.", _choice("eager", "lazy"))
+    log_level: str = setting("INFO", "COLOMBE_LOG_LEVEL", "log level of the JSON logs on stderr (`DEBUG`, `INFO`, "
+                             "`WARNING`, `ERROR`)", _upper)
+    # -- intake (webhooks, platforms, imports)
+    max_body_bytes: int = setting(1024 * 1024, "COLOMBE_MAX_BODY_BYTES", "request body limit of the webhooks and "
+                                  "APIs (413 above)", _int)
+    max_batch: int = setting(500, "COLOMBE_MAX_BATCH", "comments per webhook request (422 above)", _int)
+    signature_tolerance_s: int = setting(300, "COLOMBE_SIGNATURE_TOLERANCE", "seconds a webhook's "
+                                         "`X-Colombe-Timestamp` may be away from now (401 beyond)", _int)
+    backlog_limit: int = setting(100_000, "COLOMBE_BACKLOG_LIMIT", "unscored comments before intake refuses more: "
+                                 "webhooks answer 503 + `Retry-After`, pollers and imports stop and retry later; "
+                                 "`0` turns the check off", _int)
+    max_text_chars: int = 100_000  # stored in full up to this size
+    # -- scoring
+    score_batch_max: int = setting(500, "COLOMBE_SCORE_BATCH", "comments a scoring task tops its batch up to "
+                                   "(one model call)", _int)
+    enqueue_linger_ms: int = setting(25, "COLOMBE_ENQUEUE_LINGER_MS", "milliseconds the web tier groups the ids of "
+                                     "concurrent requests into one scoring message", _int)
+    sweep_after_s: int = setting(60, "COLOMBE_SWEEP_AFTER", "seconds after which a comment still `received` is "
+                                 "re-enqueued by the sweeper", _int)
+    sweep_interval_s: int = setting(30, "COLOMBE_SWEEP_INTERVAL", "seconds between two sweeps", _int)
+    score_prefix_chars: int = 5_000  # the model reads at most this many characters
+    scoring_queue: str = "scoring"
+    # -- platform write-back (the outbox) and pollers
+    notify_interval_s: float = setting(5.0, "COLOMBE_NOTIFY_INTERVAL", "seconds between two passes over the outbox "
+                                       "(the beat schedule uses at least 1)", _float)
+    notify_timeout_s: float = setting(10.0, "COLOMBE_NOTIFY_TIMEOUT", "timeout in seconds of one request to a "
+                                      "platform (write-back, outbound webhook, polls)", _float)
+    notify_backoff_base_s: float = setting(5.0, "COLOMBE_NOTIFY_BACKOFF_BASE", "seconds before the first retry of a "
+                                           "failed delivery; doubles on each attempt", _float)
+    notify_backoff_max_s: float = setting(3600.0, "COLOMBE_NOTIFY_BACKOFF_MAX", "longest wait between two attempts "
+                                          "of a delivery, in seconds", _float)
+    notify_max_attempts: int = setting(10, "COLOMBE_NOTIFY_MAX_ATTEMPTS", "attempts before a delivery is "
+                                       "dead-lettered", _int)
+    poll_interval_s: float = setting(60.0, "COLOMBE_POLL_INTERVAL", "default seconds between two polls of a Blogger "
+                                     "or Disqus connection (`colombe integrations set --poll-interval` per site)", _float)
+    poll_beat_s: float = setting(15.0, "COLOMBE_POLL_BEAT", "seconds between two beat checks for connections due a "
+                                 "poll (production; at least 1)", _float)
+    poll_max_pages: int = setting(20, "COLOMBE_POLL_MAX_PAGES", "pages one poll reads at most before yielding", _int)
+    # -- switches for tests and embedding (None = automatic: on in embedded mode, off under tests)
+    background_thread: bool | None = None  # the embedded outbox + pollers thread
+    warm_model: bool | None = None  # load the model at web start (see web_model)
     testing: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -72,37 +156,18 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
         env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("COLOMBE_DATA_DIR") or "var").expanduser().resolve()
-        database_url = env.get("COLOMBE_DATABASE_URL") or f"sqlite:///{data_dir / 'colombe.db'}"
-        values = dict(
-            data_dir=data_dir,
-            database_url=database_url,
-            broker_url=env.get("COLOMBE_BROKER_URL") or None,
-            secret_key=env.get("COLOMBE_SECRET_KEY") or "",
-            host=env.get("COLOMBE_HOST") or "127.0.0.1",
-            port=_int(env, "COLOMBE_PORT", 8000),
-            model_dir=env.get("COLOMBE_MODEL_DIR") or None,
-            max_body_bytes=_int(env, "COLOMBE_MAX_BODY_BYTES", 1024 * 1024),
-            max_batch=_int(env, "COLOMBE_MAX_BATCH", 500),
-            score_batch_max=_int(env, "COLOMBE_SCORE_BATCH", 500),
-            enqueue_linger_ms=_int(env, "COLOMBE_ENQUEUE_LINGER_MS", 25),
-            sweep_after_s=_int(env, "COLOMBE_SWEEP_AFTER", 60),
-            sweep_interval_s=_int(env, "COLOMBE_SWEEP_INTERVAL", 30),
-            backlog_limit=_int(env, "COLOMBE_BACKLOG_LIMIT", 100_000),
-            web_workers=_int(env, "COLOMBE_WEB_WORKERS", 2),
-            web_threads=_int(env, "COLOMBE_WEB_THREADS", 4),
-            signature_tolerance_s=_int(env, "COLOMBE_SIGNATURE_TOLERANCE", 300),
-            metrics_dir=Path(env["COLOMBE_METRICS_DIR"]) if env.get("COLOMBE_METRICS_DIR") else None,
-            log_level=(env.get("COLOMBE_LOG_LEVEL") or "INFO").upper(),
-            metrics_token=env.get("COLOMBE_METRICS_TOKEN") or None,
-            web_model=(env.get("COLOMBE_WEB_MODEL") or "lazy").lower(),
-        )
-        if values["web_model"] not in ("eager", "lazy"):
-            raise ValueError(f"COLOMBE_WEB_MODEL must be 'eager' or 'lazy', got {values['web_model']!r}")
+        values: dict = {}
+        for f in fields(cls):
+            name = f.metadata.get("env")
+            raw = env.get(name) if name else None
+            if raw is not None and raw != "":
+                values[f.name] = f.metadata["parse"](name, raw)
+        data_dir = Path(values.get("data_dir") or cls.data_dir).expanduser().resolve()
+        values["data_dir"] = data_dir
+        values.setdefault("database_url", f"sqlite:///{data_dir / 'colombe.db'}")
         # Session cookies are Secure (HTTPS only) in production; the embedded mode serves
-        # plain http://127.0.0.1, so it defaults to off there. COLOMBE_SECURE_COOKIES=1|0 decides.
-        secure = env.get("COLOMBE_SECURE_COOKIES", "")
-        values["secure_cookies"] = secure.lower() in ("1", "true", "yes") if secure else bool(values["broker_url"])
+        # plain http://127.0.0.1, so it defaults to off there.
+        values.setdefault("secure_cookies", bool(values.get("broker_url")))
         values.update(overrides)
         settings = cls(**values)
         if not settings.secret_key:
@@ -111,8 +176,29 @@ class Settings:
             settings = replace(settings, metrics_dir=settings.data_dir / "metrics")
         return settings
 
+    @classmethod
+    def read(cls, name: str, env: dict | None = None):
+        """One field's value from the environment (its default when unset), without the
+        rest of `from_env`'s work (no data dir, no generated secret key)."""
+        f = next(f for f in fields(cls) if f.name == name)
+        raw = (os.environ if env is None else env).get(f.metadata["env"])
+        return f.metadata["parse"](f.metadata["env"], raw) if raw not in (None, "") else f.default
+
     def replace(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+
+def documented_settings() -> list:
+    """The fields read from the environment, in declaration order (README's table)."""
+    return [f for f in fields(Settings) if f.metadata.get("env")]
+
+
+def settings_table() -> str:
+    """README's configuration table (Markdown), generated from the fields above."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in documented_settings():
+        rows.append(f"| `{f.metadata['env']}` | {f.metadata['shown']} | {f.metadata['doc']} |")
+    return "\n".join(rows) + "\n"
 
 
 def _local_secret_key(data_dir: Path) -> str:

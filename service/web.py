@@ -1,4 +1,4 @@
-"""Small helpers shared by the JSON endpoints."""
+"""Small helpers shared by the Flask endpoints (the request's settings, session, dispatcher)."""
 from __future__ import annotations
 
 from flask import current_app, g, jsonify
@@ -10,6 +10,7 @@ from models.names import LABELS as MODEL_LABELS
 from models.names import bundled_artifact_dir as bundled_model_dir
 
 from .config import Settings
+from .core.intake import CommentIn, IngestResult, accept
 from .db.session import session_factory
 
 
@@ -44,11 +45,9 @@ def log_comment_ids(ids) -> None:
     g.comment_ids = list(ids)[:100]
 
 
-ID_LIMIT = 2**31  # ids are 32-bit INTEGER columns
-
-
-def clamp_id(value) -> int:
-    """An id from user input, clamped into the column's range: a huge number then simply
-    matches nothing (instead of overflowing the database driver). Raises ValueError /
-    TypeError like int() for non-numbers."""
-    return max(-1, min(int(value), ID_LIMIT))
+def accept_in_request(site, comments: list[CommentIn]) -> list[IngestResult]:
+    """`core.intake.accept` with this request's settings, session and dispatcher (raises
+    `BacklogFull`); the comment ids go to the request's log line."""
+    results = accept(settings(), site, comments, enqueue=dispatcher().score, session=db())
+    log_comment_ids(r.id for r in results)
+    return results

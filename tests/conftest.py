@@ -19,6 +19,27 @@ REDIS_URL = os.environ.get("COLOMBE_TEST_REDIS", "redis://127.0.0.1:6379")
 COLOMBE = str(Path(sys.executable).with_name("colombe"))
 
 
+# Tests are grouped by kind, one folder each; the folder gives the marker
+# (`pytest -m unit`, `-m integration`, ...). A new folder under tests/ needs an entry here.
+KIND_MARKERS = {"unit": "unit", "integration": "integration", "e2e": "e2e", "models": "model", "chaos": "chaos"}
+
+
+def kind_of(path) -> str | None:
+    """The marker of the test file at `path` (its top folder under tests/), or None."""
+    try:
+        rel = Path(path).resolve().relative_to(ROOT / "tests")
+    except ValueError:
+        return None
+    return KIND_MARKERS.get(rel.parts[0]) if len(rel.parts) > 1 else None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        kind = kind_of(item.path)
+        if kind is not None:
+            item.add_marker(getattr(pytest.mark, kind))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,9 +1,9 @@
 """The OpenAPI 3 document for the JSON API (kept next to the code it describes)."""
 from __future__ import annotations
 
-from ..web import MODEL_LABELS as LABELS
-
 from ..db.tables import STATUSES
+from ..web import MODEL_LABELS as LABELS
+from .deliveries import openapi_paths
 
 
 def _error(description: str, with_fields: bool = False) -> dict:
@@ -13,11 +13,7 @@ def _error(description: str, with_fields: bool = False) -> dict:
 
 def openapi_document() -> dict:
     doc = _core_document()
-    try:  # endpoints of the integrations package, documented next to their code
-        from ..integrations.api import openapi_paths
-    except ImportError:
-        return doc
-    paths = openapi_paths()
+    paths = openapi_paths()  # the deliveries endpoints, documented next to their code
     for item in paths.values():  # their security scheme name -> ours
         for op in item.values():
             if isinstance(op, dict) and "security" in op:

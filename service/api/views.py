@@ -1,21 +1,19 @@
 """JSON API (Authorization: Bearer <site api token>)."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from ..web import MODEL_LABELS as LABELS
-from ..core.decide import REASONS, moderate
+from ..core.pagination import SORTS, cursor_after, decode_cursor, ordered_page
+from ..core.serialize import comment_json, load_history, post_json
 from ..core.sites import site_for_token
+from ..core.status_changes import REASONS, moderate
+from ..core.threads import build_tree, thread_members
+from ..db.ids import valid_id
 from ..db.tables import STATUSES, Comment, Post
-from ..core.queue import SORTS, ordered_page
+from ..web import MODEL_LABELS as LABELS
 from ..web import db, json_error, log_comment_ids
 from .openapi import openapi_document
-from .serialize import comment_json, load_history, post_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -39,12 +37,9 @@ def authenticate():
     return None
 
 
-MAX_ID = 2**31 - 1  # comments.id is a 32-bit INTEGER: larger ids cannot exist (and would make the driver raise)
-
-
 def _own_comment(comment_id: int) -> Comment | None:
     """Only the token's site's comments exist for it: others are 404."""
-    if not 0 < comment_id <= MAX_ID:
+    if not valid_id(comment_id):  # larger ids cannot exist (and would make the driver raise)
         return None
     return db().scalar(select(Comment).where(Comment.id == comment_id, Comment.site_id == g.site.id))
 
@@ -96,21 +91,6 @@ def decide_comment(comment_id: int):
     return jsonify(comment_json(c, post, load_history(session, c.id)))
 
 
-def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(raw: str) -> list:
-    padded = raw + "=" * (-len(raw) % 4)
-    try:
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValueError("cursor is not one this API returned") from None
-    if not isinstance(values, list) or len(values) != 2 or not isinstance(values[1], int):
-        raise ValueError("cursor is not one this API returned")
-    return values
-
-
 def queue_query(site_id: str, *, status: str, sort: str, label: str | None, lang: str | None,
                 cursor: list | None, limit: int, post_id: int | None = None):
     """Keyset-paginated queue: uses the (site, status, priority, id) and (site, status, id) indexes."""
@@ -129,8 +109,7 @@ def queue_query(site_id: str, *, status: str, sort: str, label: str | None, lang
 def next_cursor(rows: list[Comment], limit: int, sort: str) -> str | None:
     if len(rows) <= limit:
         return None
-    last = rows[limit - 1]
-    return encode_cursor([last.priority if sort == "priority" else None, last.id])
+    return cursor_after(rows[limit - 1], sort)
 
 
 @bp.get("/sites/<site_id>/queue")
@@ -186,63 +165,8 @@ def thread(comment_id: int):
     if c is None:
         return _not_found(comment_id)
     post = session.get(Post, c.post_id) if c.post_id else None
-    if post is not None:
-        members = list(session.scalars(
-            select(Comment).where(Comment.site_id == c.site_id, Comment.post_id == post.id).order_by(Comment.id).limit(5000)
-        ))
-    else:
-        members = _connected(session, c)
-    if all(m.id != c.id for m in members):
-        members.append(c)
+    members = thread_members(session, c, post)
     return jsonify({"post": post_json(post), "focus": c.id, "comments": build_tree(members)})
-
-
-def _connected(session, c: Comment) -> list[Comment]:
-    """Comments without a post: the root above `c` and everything below it."""
-    root = c
-    seen = {c.id}
-    while root.parent_id and root.parent_id not in seen:
-        parent = session.get(Comment, root.parent_id)
-        if parent is None or parent.site_id != c.site_id:
-            break
-        seen.add(parent.id)
-        root = parent
-    members = [root]
-    frontier = [root.id]
-    while frontier and len(members) < 5000:
-        children = list(session.scalars(select(Comment).where(Comment.parent_id.in_(frontier), Comment.site_id == c.site_id)))
-        children = [ch for ch in children if ch.id not in {m.id for m in members}]
-        members.extend(children)
-        frontier = [ch.id for ch in children]
-    return members
-
-
-def build_tree(members: list[Comment]) -> list[dict]:
-    nodes = {}
-    for m in members:
-        node = comment_json(m, None, brief=True)
-        node.pop("post", None)
-        node["replies"] = []
-        nodes[m.id] = node
-    parent_of = {m.id: m.parent_id for m in members if m.parent_id in nodes}
-
-    def in_cycle(start: int) -> bool:  # hostile data may make A reply to B and B to A
-        seen, cur = set(), start
-        while cur in parent_of:
-            if cur in seen:
-                return True
-            seen.add(cur)
-            cur = parent_of[cur]
-        return False
-
-    roots = []
-    for m in sorted(members, key=lambda x: x.id):
-        node = nodes[m.id]
-        if m.id in parent_of and not in_cycle(m.id):
-            nodes[m.parent_id]["replies"].append(node)
-        else:
-            roots.append(node)
-    return roots
 
 
 @bp.get("/openapi.json")

@@ -2,6 +2,10 @@
 
 The broker only carries comment ids (JSON). The database is the source of truth: if
 a message is lost, the sweeper re-enqueues comments left `received`.
+
+Every Celery task name and queue is defined here: they are the contract between the
+processes that send (web tier, CLI) and the workers (`workers/`), which the senders
+never import.
 """
 from __future__ import annotations
 
@@ -13,8 +17,15 @@ from typing import Callable, Protocol
 
 log = logging.getLogger("colombe.enqueue")
 
-SCORE_TASK = "colombe.score_comments"
-SWEEP_TASK = "colombe.sweep_unscored"
+# Task names (messages are sent by name) and their queues.
+SCORE_TASK = "colombe.score_comments"  # queue: settings.scoring_queue ("scoring")
+SWEEP_TASK = "colombe.sweep_unscored"  # queue: settings.scoring_queue
+DELIVER_TASK = "colombe.deliver_notifications"  # sends the outbox; queue NOTIFY_QUEUE
+POLL_BLOGGER_TASK = "colombe.poll_blogger"  # queue NOTIFY_QUEUE
+POLL_DISQUS_TASK = "colombe.poll_disqus"  # queue NOTIFY_QUEUE
+TRAIN_TASK = "colombe.train_model"  # queue TRAINING_QUEUE
+NOTIFY_QUEUE = "notify"  # slow platform I/O never shares a queue with scoring
+TRAINING_QUEUE = "training"  # consumed only by `colombe worker -Q training -c 1`
 
 
 class Dispatcher(Protocol):

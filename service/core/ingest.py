@@ -1,19 +1,26 @@
-"""Idempotent insert of webhook comments. The caller commits, then enqueues."""
+"""Storing comments: idempotent insert on (site, external id), posts, parent links.
+
+`core.intake.accept` calls these (and commits, then enqueues); the PostgreSQL fast path
+of the same insert is `core.ingest_pg`.
+"""
 from __future__ import annotations
 
+import dataclasses
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..db.bulk import dialect_insert
 from ..db.tables import RECEIVED, Comment, Post, Site, utcnow
-from ..webhooks.schemas import CommentIn, PostIn
 from .html import html_to_text, sanitize_html
 from .security import hash_personal
+
+if TYPE_CHECKING:  # the intake's types (core.intake imports this module)
+    from .intake import CommentIn, PostIn
 
 log = logging.getLogger("colombe.ingest")
 
@@ -29,15 +36,6 @@ class IngestResult:
         return {"id": self.id, "external_id": self.external_id, "status": self.status, "duplicate": self.duplicate}
 
 
-def _insert(session: Session, table):
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {name!r}")
-
-
 POST_FIELDS = ("title", "text", "url", "lang")
 
 
@@ -47,7 +45,7 @@ def merge_post_sightings(posts: list[PostIn]) -> dict[str, PostIn]:
     for p in posts:
         seen = latest.get(p.external_id)
         if seen is None:
-            latest[p.external_id] = PostIn(p.external_id, p.title, p.text, p.url, p.lang, p.present)
+            latest[p.external_id] = dataclasses.replace(p)  # a copy: the caller's object stays as it was
         else:
             for key in p.present:
                 setattr(seen, key, getattr(p, key))
@@ -76,7 +74,7 @@ def upsert_posts(session: Session, site_id: str, posts: list[PostIn]) -> dict[st
     if missing:
         rows = [{"site_id": site_id, "external_id": p.external_id, "title": p.title, "text": p.text, "url": p.url,
                  "lang": p.lang, "created_at": now, "updated_at": now} for p in missing]
-        session.execute(_insert(session, Post).on_conflict_do_nothing(index_elements=["site_id", "external_id"]), rows)
+        session.execute(dialect_insert(session, Post).on_conflict_do_nothing(index_elements=["site_id", "external_id"]), rows)
         stored = load()
     for key, seen in latest.items():
         row = stored[key]
@@ -145,7 +143,7 @@ def ingest_comments(session: Session, site: Site, comments: list[CommentIn], lin
             "priority": 0.0,
         })
     stmt = (
-        _insert(session, Comment)
+        dialect_insert(session, Comment)
         .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
         .returning(Comment.id, Comment.external_id)
     )
@@ -175,6 +173,23 @@ def ingest_comments(session: Session, site: Site, comments: list[CommentIn], lin
 
 def new_with_parent(comments: list[CommentIn], inserted: dict[str, int]) -> list[int]:
     return [inserted[c.external_id] for c in comments if c.parent_external_id and c.external_id in inserted]
+
+
+def link_after_commit(session: Session, site_id: str, comments, results) -> None:
+    """Link replies and parents once our rows are committed.
+
+    A reply and its parent stored by concurrent requests cannot see each other's
+    uncommitted rows; linking after commit means whichever request commits last sees
+    both. Best effort: the comments are already stored, and `parent_external_id` keeps
+    the relation if this step fails (the sweeper relinks recent orphans).
+    """
+    inserted = {r.external_id: r.id for r in results if not r.duplicate}
+    try:
+        link_parents(session, site_id, new_with_parent(comments, inserted), list(inserted))
+        session.commit()
+    except (OperationalError, InterfaceError) as exc:
+        session.rollback()
+        log.warning("parent link failed", extra={"error": str(exc).splitlines()[0][:200]})
 
 
 def _link_statements():
@@ -244,138 +259,3 @@ def unscored_backlog(session, limit: int | None = None) -> int:
         return session.scalar(select(func.count()).select_from(Comment).where(Comment.status == RECEIVED)) or 0
     waiting = select(Comment.id).where(Comment.status == RECEIVED).limit(limit).subquery()
     return session.scalar(select(func.count()).select_from(waiting)) or 0
-
-
-# ---------------------------------------------------------------- PostgreSQL fast path
-#
-# The webhook's common case (every post already known and unchanged) without the ORM:
-# one SELECT of the posts, one autocommit INSERT ... ON CONFLICT DO NOTHING RETURNING
-# (committed when it returns), then, after that commit, the two parent-link statements
-# of `link_parents` (autocommit too). Same rows, ids, order and effects as
-# `ingest_comments` + commit + `link_after_commit`, without BEGIN/COMMIT round trips,
-# session bookkeeping or statement compilation. The INSERT's plan does not depend on
-# table sizes, so psycopg prepares it (planned once per connection); the lookups and
-# link statements run with prepare=False: a generic plan chosen while the tables were
-# tiny (a fresh database, before autovacuum's first ANALYZE) scans a site's whole
-# comment index per request, which cost ~0.6 ms of PostgreSQL CPU per webhook.
-# Anything else (a post to create or update, another database or driver) returns None
-# before writing anything, and the caller takes the ORM path.
-
-_FAST_COLUMNS = ("external_id", "post_id", "parent_external_id", "text", "html", "format", "lang", "lang_given",
-                 "author_name", "author_url", "author_email_hash", "author_ip_hash", "author_key", "created_at")
-_FAST_TYPES = ("text", "int", "text", "text", "text", "text", "text", "bool",
-               "text", "text", "text", "text", "text", "timestamptz")
-
-_FAST_POSTS = ("SELECT id, external_id, title, text, url, lang FROM posts"
-               " WHERE site_id = %s AND external_id = ANY(%s::text[])")
-
-_FAST_INSERT = f"""INSERT INTO comments (site_id, {", ".join(_FAST_COLUMNS)}, received_at, status, priority)
-SELECT %(site)s, {", ".join("v." + c for c in _FAST_COLUMNS)}, %(now)s, %(status)s, 0.0
-  FROM unnest({", ".join(f"%({c})s::{t}[]" for c, t in zip(_FAST_COLUMNS, _FAST_TYPES))})
-       WITH ORDINALITY AS v({", ".join(_FAST_COLUMNS)}, ord)
- ORDER BY v.ord
-ON CONFLICT (site_id, external_id) DO NOTHING
-RETURNING id, external_id"""
-# ORDER BY: ids are drawn in the payload's order, as with the ORM's multi-row insert.
-
-_FAST_LOOKUP = "SELECT id, external_id, status FROM comments WHERE site_id = %s AND external_id = ANY(%s::text[])"
-
-_PARENT_OF = ("(SELECT parent.id FROM comments parent WHERE parent.site_id = comments.site_id"
-              " AND parent.external_id = comments.parent_external_id)")
-# The two statements of `link_parents` (see its comments on concurrency), as plain SQL.
-_FAST_LINK_NEW_REPLIES = (f"UPDATE comments SET parent_id = {_PARENT_OF} WHERE id = ANY(%s::int[])"
-                          f" AND parent_id IS NULL AND EXISTS {_PARENT_OF}")
-_FAST_LINK_WAITING = (f"UPDATE comments SET parent_id = {_PARENT_OF} WHERE site_id = %s"
-                      " AND parent_external_id = ANY(%s::text[]) AND parent_id IS NULL")
-
-
-@contextmanager
-def _autocommit_connection(engine):
-    """A pooled psycopg connection in autocommit mode. Driver errors come out as SQLAlchemy's
-    (OperationalError → 503 + Retry-After, as on the ORM path); a broken connection is dropped."""
-    import psycopg
-
-    try:
-        fairy = engine.raw_connection()  # the pool does not wrap driver errors: a refused connect is raw
-    except psycopg.Error as exc:
-        raise sa_exc.DBAPIError.instance(None, None, exc, psycopg.Error, connection_invalidated=True) from exc
-    conn = fairy.driver_connection
-    try:
-        conn.autocommit = True
-        yield conn
-    except psycopg.Error as exc:
-        raise sa_exc.DBAPIError.instance(None, None, exc, psycopg.Error,
-                                         connection_invalidated=conn.broken or conn.closed) from exc
-    finally:
-        try:
-            if not (conn.broken or conn.closed):
-                conn.autocommit = False
-        except psycopg.Error:
-            pass  # dropped below
-        if conn.broken or conn.closed or conn.autocommit:
-            fairy.invalidate()
-        fairy.close()
-
-
-def fast_path_supported(engine) -> bool:
-    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
-
-
-def ingest_comments_fast(engine, site, comments: list[CommentIn]) -> list[IngestResult] | None:
-    """Insert and commit, then link parents; None (nothing written) when the ORM path is needed."""
-    if not comments:
-        return []
-    posts = merge_post_sightings([c.post for c in comments if c.post])
-    unique: dict[str, CommentIn] = {}
-    for c in comments:
-        unique.setdefault(c.external_id, c)
-    with _autocommit_connection(engine) as conn:
-        cur = conn.cursor()
-        post_ids: dict[str, int] = {}
-        if posts:
-            for row in cur.execute(_FAST_POSTS, (site.id, list(posts)), prepare=False):
-                seen = posts[row[1]]
-                stored = dict(zip(POST_FIELDS, row[2:]))
-                if any(stored[k] != getattr(seen, k) for k in seen.present):
-                    return None  # a sighting updates this post: the ORM path does it
-                post_ids[row[1]] = row[0]
-            if len(post_ids) < len(posts):
-                return None  # a post to create
-        columns: dict[str, list] = {name: [] for name in _FAST_COLUMNS}
-        salt = site.hash_salt
-        for ext, c in unique.items():
-            row = stored_fields(salt, c)
-            row["external_id"] = ext
-            row["post_id"] = post_ids[c.post.external_id] if c.post else None
-            for name in _FAST_COLUMNS:
-                columns[name].append(row[name])
-        inserted = {ext: cid for cid, ext in cur.execute(
-            _FAST_INSERT, {**columns, "site": site.id, "now": utcnow(), "status": RECEIVED})}
-        known = {ext: (cid, RECEIVED) for ext, cid in inserted.items()}
-        if len(inserted) < len(unique):  # some were already stored: look them up
-            rest = [ext for ext in unique if ext not in inserted]
-            known.update((ext, (cid, status)) for cid, ext, status in cur.execute(_FAST_LOOKUP, (site.id, rest), prepare=False))
-        if inserted:
-            _fast_link(conn, site.id, new_with_parent(comments, inserted), list(inserted))
-    results = []
-    answered: set[str] = set()
-    for c in comments:
-        ext = c.external_id
-        cid, status = known[ext]
-        new = ext in inserted and ext not in answered
-        answered.add(ext)
-        results.append(IngestResult(cid, ext, RECEIVED if new else status, not new))
-    return results
-
-
-def _fast_link(conn, site_id: str, new_with_parent: list[int], new_external_ids: list[str]) -> None:
-    """`link_parents` after our commit (best effort, like `link_after_commit`)."""
-    import psycopg
-
-    cur = conn.cursor()
-    try:
-        if new_with_parent:
-            cur.execute(_FAST_LINK_NEW_REPLIES, (new_with_parent,), prepare=False)
-        cur.execute(_FAST_LINK_WAITING, (site_id, new_external_ids), prepare=False)
-    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-        log.warning("parent link failed", extra={"error": str(exc).splitlines()[0][:200]})

@@ -72,7 +72,7 @@ def _score_isolating(settings: Settings, model, ids: list[int]) -> int:
 
 def _hold_unscorable(settings: Settings, comment_id: int) -> None:
     from ..db.tables import PENDING, RECEIVED, Comment
-    from .decide import change_status
+    from .status_changes import change_status
 
     with session_scope(settings.database_url) as session:
         comment = session.get(Comment, comment_id, with_for_update=True)

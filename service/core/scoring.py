@@ -12,10 +12,10 @@ from sqlalchemy.orm.util import identity_key
 
 from ..db.tables import RECEIVED, Comment, Post, Score, Site, utcnow
 from .. import metrics
-from .decide import bulk_insert, bulk_update, change_statuses, hold_or_auto
-from .ingest import _insert
+from ..db.bulk import bulk_insert, bulk_update, dialect_insert
 from .policy import Policy, decide, effective_policy
-from ..moderation.rules import AuthorCounts, apply_site_rules
+from .site_rules import AuthorCounts, apply_site_rules
+from .status_changes import change_statuses, hold_or_auto
 
 log = logging.getLogger("colombe.scoring")
 
@@ -157,7 +157,7 @@ def score_comments(session: Session, comment_ids: list[int], model, max_chars: i
          "reasons": c.reasons, "flag_labels": c.flag_labels}
         for c in comments
     ], model_version=model.version, scored_at=now, decided_at=changes[0].created_at)  # the audit rows' time
-    bulk_insert(session, _insert(session, Score.__table__).on_conflict_do_nothing(
+    bulk_insert(session, dialect_insert(session, Score.__table__).on_conflict_do_nothing(
         index_elements=["comment_id", "model_version"]), [
         {"comment_id": c.id, "scores": c.scores, "lang_detected": out.get("lang_detected")}
         for c, out in zip(comments, outputs)

@@ -36,11 +36,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.tables import Comment, ModerationAction
+from .enqueue import TRAIN_TASK, TRAINING_QUEUE  # noqa: F401  (re-exported)
 
 log = logging.getLogger("colombe.training")
 
-TRAIN_TASK = "colombe.train_model"
-TRAINING_QUEUE = "training"
 CSV_FIELDS = ("text", "lang", "label", "source_id")
 AUTO_ACTOR = "auto"
 
@@ -111,8 +110,8 @@ def train_job(settings, site_ids: list[str] | None = None, limit_per_dataset: in
     """Export the decisions, train a new artifact under `<data_dir>/models/`, return
     `{"artifact", "version", "decisions", "decisions_csv", "summary"}`. Without any
     decision nothing is trained (`artifact` None): it would only rebuild the public model.
-    `training_data_dir`: the shared public data (default: COLOMBE_TRAINING_DATA or
-    <repo>/../shared/data)."""
+    `training_data_dir`: the shared public data (default: `settings.training_data_dir`,
+    i.e. COLOMBE_TRAINING_DATA; unset: the model package's default, <repo>/../shared/data)."""
     from ..db.session import session_scope
 
     data_dir = Path(settings.data_dir)
@@ -134,7 +133,7 @@ def train_job(settings, site_ids: list[str] | None = None, limit_per_dataset: in
     models_dir.mkdir(parents=True, exist_ok=True)
     out_dir = models_dir / new_version_name(models_dir)
     log.info("training started", extra={"decisions": len(rows), "out": str(out_dir)})
-    out = train(data_dir=training_data_dir, out_dir=out_dir, progress=progress, set_current=False,
+    out = train(data_dir=training_data_dir or settings.training_data_dir, out_dir=out_dir, progress=progress, set_current=False,
                 limit_per_dataset=limit_per_dataset, extra_csv=[csv_path], log=log.info)
     manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     result.update(artifact=str(out), version=manifest["version"], summary=manifest.get("evaluation_summary", {}))

@@ -1,0 +1,7 @@
+"""The database layer: schema, engines and sessions, migrations, id limits, bulk writes.
+
+Importing any `service.db` module registers every table on `Base.metadata` (the core
+schema, the moderator UI's tables and the integrations' tables), so migrations and the
+schema check always see the whole schema.
+"""
+from . import auth_tables, integration_tables, tables  # noqa: F401

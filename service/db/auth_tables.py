@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, utcnow
 
 ROLE_ADMIN = "admin"
 ROLE_MODERATOR = "moderator"
@@ -64,18 +64,3 @@ class SiteRules(Base):
     trusted_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-# Indexes the moderator UI needs on the core tables (queue across several sites,
-# audit log filtered by moderator, dashboard by day). Declared here so the core
-# schema module stays untouched; they are created by migration 0002.
-def _ui_indexes() -> None:
-    from .tables import Comment, ModerationAction
-
-    Index("ix_comments_ui_status_priority", Comment.status, Comment.priority, Comment.id)
-    Index("ix_comments_ui_status_id", Comment.status, Comment.id)
-    Index("ix_actions_ui_actor", ModerationAction.actor, ModerationAction.id)
-    Index("ix_actions_ui_time", ModerationAction.created_at)
-
-
-_ui_indexes()

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, utcnow
 
 # Delivery states.
 DELIVERY_PENDING = "pending"  # waiting for its (next) attempt

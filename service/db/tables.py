@@ -1,12 +1,11 @@
 """The database schema. The database is the source of truth for every comment."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -15,8 +14,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow  # noqa: F401  (utcnow: re-exported, used across the code)
 
 # Comment statuses.
 RECEIVED = "received"  # stored, not yet scored
@@ -24,33 +24,6 @@ PENDING = "pending"  # in the moderator queue
 APPROVED = "approved"
 REJECTED = "rejected"
 STATUSES = (RECEIVED, PENDING, APPROVED, REJECTED)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Site(Base):
@@ -95,6 +68,9 @@ class Comment(Base):
         Index("ix_comments_parent_lookup", "site_id", "parent_external_id"),
         Index("ix_comments_status_received", "status", "received_at"),
         Index("ix_comments_author", "site_id", "author_key"),
+        # The moderator UI: queue across several sites (migration 0002).
+        Index("ix_comments_ui_status_priority", "status", "priority", "id"),
+        Index("ix_comments_ui_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -148,6 +124,9 @@ class ModerationAction(Base):
     __table_args__ = (
         Index("ix_actions_comment", "comment_id", "id"),
         Index("ix_actions_site_time", "site_id", "created_at"),
+        # The moderator UI: audit log filtered by moderator, dashboard by day (migration 0002).
+        Index("ix_actions_ui_actor", "actor", "id"),
+        Index("ix_actions_ui_time", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -162,7 +141,3 @@ class ModerationAction(Base):
     details: Mapped[list | dict | None] = mapped_column(JSON, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-# Feature tables live in their own modules; importing them registers them on Base.metadata.
-from . import auth_tables, integration_tables  # noqa: E402,F401

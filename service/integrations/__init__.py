@@ -1,44 +1,13 @@
-"""Platform integrations: drop-in scoring APIs (Perspective, Akismet), inbound platform
-webhooks (Coral, WordPress), pollers (Blogger, Disqus), outbound decision delivery
-(outbox + retries + dead letters) and history imports (WXR, Blogger export).
+"""Platform clients (no Flask: Celery workers import them).
 
-`init_app(app)` is called by `service.app.create_app`.
+- `common`: per-site connections and secrets, HTTP, poll pages;
+- `blogger`, `disqus`: fetch comments (polls) and write decisions back;
+- `wordpress`: write decisions back through the REST API;
+- `pollers`: poll the due Blogger/Disqus connections into `core.intake.accept`;
+- `outbox_sender`: send the outbox (`core.outbox`) with retries and dead letters;
+- `imports`: WXR and Blogger export files into `core.intake.accept`;
+- `background`: the embedded mode's thread running the sender and the pollers.
+
+Their HTTP endpoints live in `service.webhooks` (WordPress, Coral) and `service.api`
+(Perspective, Akismet, deliveries); their commands in `service.cli.integrations`.
 """
-from __future__ import annotations
-
-import logging
-import threading
-
-from flask import Flask
-
-log = logging.getLogger("colombe.integrations")
-
-
-def _warm_model(settings) -> None:
-    """Load the model before the first synchronous request (Coral's phase has a timeout)."""
-    from . import sync_scoring
-
-    try:
-        sync_scoring.model(settings)
-    except Exception as exc:  # the scoring worker reports model problems; requests will retry the load
-        log.warning("model warm-up failed", extra={"error": str(exc)[:300]})
-
-
-def init_app(app: Flask) -> None:
-    from . import akismet, api, coral, perspective, wordpress
-
-    for module in (perspective, akismet, coral, wordpress, api):
-        app.register_blueprint(module.bp)
-    settings = app.extensions["colombe"]["settings"]
-    state: dict = {}
-    # The embedded process scores anyway; a production web tier loads the model only when
-    # asked to (COLOMBE_WEB_MODEL=eager) or on the first synchronous scoring call.
-    warm = settings.embedded or settings.web_model == "eager"
-    if settings.extra.get("integrations_warm_model", warm and not settings.testing):
-        threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
-    if settings.extra.get("integrations_thread", settings.embedded and not settings.testing):
-        from .background import IntegrationsThread
-
-        get_dispatcher = app.extensions["colombe"]["dispatcher"]
-        state["thread"] = IntegrationsThread(settings, enqueue=lambda ids: get_dispatcher().score(ids)).start()
-    app.extensions["colombe_integrations"] = state

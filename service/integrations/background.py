@@ -2,7 +2,7 @@
 
 Production (a broker is configured) uses the Celery beat tasks in
 `workers/tasks/integrations.py` instead. The thread wakes up right after a commit that
-recorded deliveries (`core.notify.delivery_wakeup`) and otherwise every
+recorded deliveries (`core.outbox.delivery_wakeup`) and otherwise every
 `notify_interval_s` seconds; pollers run when their interval has elapsed.
 """
 from __future__ import annotations
@@ -12,7 +12,9 @@ import threading
 import time
 
 from ..config import Settings
-from ..core.notify import delivery_wakeup
+from ..core.outbox import delivery_wakeup
+from .outbox_sender import deliver_due
+from .pollers import poll_due
 
 log = logging.getLogger("colombe.integrations")
 
@@ -31,11 +33,7 @@ class IntegrationsThread:
         return self
 
     def _run(self) -> None:
-        from .common import tunable
-        from .outbound import deliver_due
-        from .pollers import poll_due
-
-        interval = tunable(self.settings, "notify_interval_s")
+        interval = self.settings.notify_interval_s
         last_poll = 0.0
         while not self._stop.is_set():
             delivery_wakeup.clear()

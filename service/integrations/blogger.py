@@ -21,9 +21,8 @@ from ..config import Settings
 from ..core.html import html_to_text
 from ..db.session import session_scope
 from ..db.tables import Post, Site
-from ..webhooks.schemas import CommentIn, PostIn, parse_timestamp
-from .common import HttpResult, get_config, http_request, read_secrets, tunable
-from .pollers import PollBatch, PollError
+from ..core.intake import CommentIn, PostIn, parse_timestamp
+from .common import HttpResult, PollBatch, PollError, get_config, http_request, read_secrets
 
 DEFAULT_API_BASE = "https://blogger.googleapis.com/v3"
 PAGE_SIZE = 100
@@ -41,7 +40,7 @@ def _headers(secrets_: dict) -> dict:
 def _get(settings: Settings, url: str, secrets_: dict) -> dict:
     if secrets_.get("api_key"):
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"key": secrets_["api_key"]})
-    result = http_request("GET", url, headers=_headers(secrets_), timeout=tunable(settings, "notify_timeout_s"))
+    result = http_request("GET", url, headers=_headers(secrets_), timeout=settings.notify_timeout_s)
     if not result.ok:
         raise PollError(f"Blogger answered {result.summary()}")
     try:
@@ -158,5 +157,5 @@ def write_back(settings: Settings, session, site: Site, delivery) -> HttpResult:
     q = urllib.parse.quote
     url = (f"{_base(row.config)}/blogs/{q(row.config['blog_id'])}/posts/{q(payload['post_external_id'])}"
            f"/comments/{q(str(payload['comment_external_id']))}/{payload['op']}")
-    return http_request("POST", url, body=b"", timeout=tunable(settings, "notify_timeout_s"),
+    return http_request("POST", url, body=b"", timeout=settings.notify_timeout_s,
                         headers={**_headers(secrets_), "Content-Type": "application/json"})

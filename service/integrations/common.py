@@ -1,11 +1,14 @@
-"""Shared pieces of the platform integrations: per-site connections, secrets, tunables, HTTP."""
+"""Shared pieces of the platform clients: per-site connections, secrets, HTTP, poll pages.
+
+No Flask here (nor anywhere in `service.integrations`): Celery workers import these
+modules. The HTTP endpoints of the platforms live in `service.webhooks` (WordPress,
+Coral) and `service.api` (Perspective, Akismet, deliveries)."""
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,30 +21,6 @@ from ..db.tables import utcnow
 PLATFORMS = ("outbound", "wordpress", "blogger", "disqus", "coral")
 USER_AGENT = "Colombe/0.1 (+self-hosted comment moderation)"
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
-
-# Tunables: Settings.extra[key] wins, then the environment variable, then the default.
-TUNABLES = {
-    "notify_backoff_base_s": ("COLOMBE_NOTIFY_BACKOFF_BASE", 5.0),
-    "notify_backoff_max_s": ("COLOMBE_NOTIFY_BACKOFF_MAX", 3600.0),
-    "notify_max_attempts": ("COLOMBE_NOTIFY_MAX_ATTEMPTS", 10),
-    "notify_timeout_s": ("COLOMBE_NOTIFY_TIMEOUT", 10.0),
-    "notify_interval_s": ("COLOMBE_NOTIFY_INTERVAL", 5.0),
-    "poll_interval_s": ("COLOMBE_POLL_INTERVAL", 60.0),
-    "poll_max_pages": ("COLOMBE_POLL_MAX_PAGES", 20),
-}
-
-
-def tunable(settings: Settings, key: str):
-    env_name, default = TUNABLES[key]
-    if key in (settings.extra or {}):
-        value = settings.extra[key]
-    else:
-        value = os.environ.get(env_name) or default
-    try:
-        return type(default)(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{env_name} must be a number, got {value!r}") from None
-
 
 # ---- connections --------------------------------------------------------------------
 
@@ -165,3 +144,18 @@ def redact(text: str | None, *secrets_) -> str | None:
         if s:
             text = text.replace(s, "***")
     return text[:1000]
+
+
+# ---- polling (platforms without webhooks) ---------------------------------------------
+
+class PollError(Exception):
+    """A poll failed (platform error, bad answer, missing configuration)."""
+
+
+@dataclass
+class PollBatch:
+    """One page of a poll: comments in the intake's shape, the cursor after the page."""
+
+    comments: list = field(default_factory=list)
+    state: dict = field(default_factory=dict)
+    more: bool = False

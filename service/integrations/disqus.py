@@ -18,9 +18,8 @@ import urllib.parse
 
 from ..config import Settings
 from ..db.tables import Site
-from ..webhooks.schemas import CommentIn, PostIn, parse_timestamp
-from .common import HttpResult, get_config, http_request, read_secrets, tunable
-from .pollers import PollBatch, PollError
+from ..core.intake import CommentIn, PostIn, parse_timestamp
+from .common import HttpResult, PollBatch, PollError, get_config, http_request, read_secrets
 
 DEFAULT_API_BASE = "https://disqus.com/api/3.0"
 PAGE_SIZE = 100
@@ -91,7 +90,7 @@ def fetch(settings: Settings, site_id: str, config: dict, secrets_: dict, state:
     if cursor_in:
         params.append(("cursor", cursor_in))
     url = f"{_base(config)}/forums/listPosts.json?{urllib.parse.urlencode(params + _auth_params(secrets_))}"
-    result = http_request("GET", url, timeout=tunable(settings, "notify_timeout_s"))
+    result = http_request("GET", url, timeout=settings.notify_timeout_s)
     try:
         data = result.json()
     except ValueError:
@@ -129,7 +128,7 @@ def write_back(settings: Settings, session, site: Site, delivery) -> HttpResult:
     body = urllib.parse.urlencode([("post", str(delivery.payload["comment_external_id"]))]
                                   + _auth_params(secrets_)).encode()
     result = http_request("POST", f"{_base(row.config)}/posts/{op}.json", body=body,
-                          timeout=tunable(settings, "notify_timeout_s"),
+                          timeout=settings.notify_timeout_s,
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
     if result.ok:
         try:

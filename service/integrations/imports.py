@@ -3,11 +3,14 @@
 XML is parsed with defusedxml only (no DTDs, no entity expansion, no external entities),
 streamed element by element so a large export does not sit in memory.
 
-Past decisions become labels (`training_labels`, source `import`) and statuses recorded
-with actor `import:<format>`, which `core.notify` never sends back to the platform.
+Comments enter through `core.intake.accept`, batch by batch, like webhook deliveries
+(backlog rule, idempotent store, metrics). Past decisions become labels
+(`training_labels`, source `import`) and statuses recorded with actor `import:<format>`,
+in the same transaction; `core.outbox` never sends those back to the platform.
 Comments still waiting for moderation on the platform (WXR `comment_approved` 0, Blogger
 PENDING) stay `received` and are scored like new ones. Re-running an import changes
-nothing: comments are keyed by (site, platform id) and labels by (site, comment).
+nothing: comments are keyed by (site, platform id) and labels by (site, comment); so
+an import stopped by the backlog rule (`ImportStopped`) is finished by running it again.
 """
 from __future__ import annotations
 
@@ -21,13 +24,13 @@ from defusedxml.common import DefusedXmlException
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..core.decide import change_status
 from ..core.html import html_to_text
-from ..core.ingest import ingest_comments, upsert_posts
+from ..core.ingest import IngestResult, upsert_posts
+from ..core.intake import BacklogFull, CommentIn, FieldErrors, PostIn, accept, validate_comment
+from ..core.status_changes import change_status
+from ..core.training_labels import add_label
 from ..db.session import session_scope
 from ..db.tables import APPROVED, RECEIVED, REJECTED, Comment, Site
-from ..webhooks.schemas import CommentIn, PostIn, _Errors, validate_comment
-from .labels import add_label
 
 BATCH = 500
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -37,8 +40,8 @@ THR_NS = "http://purl.org/syndication/thread/1.0"
 KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 
 
-class ImportError_(Exception):
-    """The file is not a usable export (or is hostile XML)."""
+class ExportFileError(Exception):
+    """The file is not a usable export (or is hostile XML), or the site is unknown."""
 
 
 @dataclass
@@ -99,9 +102,9 @@ def _iter_elements(path: str, wanted: str, progress):
                     yield elem
                     elem.clear()
         except DefusedXmlException as exc:
-            raise ImportError_(f"refused unsafe XML: {type(exc).__name__} ({exc})") from None
+            raise ExportFileError(f"refused unsafe XML: {type(exc).__name__} ({exc})") from None
         except DET.ParseError as exc:
-            raise ImportError_(f"not well-formed XML: {exc}") from None
+            raise ExportFileError(f"not well-formed XML: {exc}") from None
         finally:
             if bar:
                 bar.close()
@@ -116,7 +119,7 @@ def _child_text(elem, name: str, ns_prefix: str | None = None) -> str | None:
 
 
 def _validated(doc: dict, stats: ImportStats, max_text: int) -> CommentIn | None:
-    errors = _Errors()
+    errors = FieldErrors()
     c = validate_comment(doc, "", errors, max_text)
     if c is None:
         stats.skipped += 1
@@ -285,12 +288,23 @@ def parse_blogger(path: str, progress=None, max_text: int = 100_000):
 
 # ---- storing ---------------------------------------------------------------------------
 
-def _store_batch(session: Session, site: Site, source: str, batch: list[tuple[CommentIn, Decision]],
-                 stats: ImportStats) -> None:
-    results = ingest_comments(session, site, [c for c, _ in batch])
+class ImportStopped(Exception):
+    """Intake refused a batch (too many comments waiting to be scored): what was stored
+    before stays; `stats` counts it. Running the same import again later finishes it."""
+
+    def __init__(self, reason: BacklogFull, stats: ImportStats):
+        super().__init__(str(reason))
+        self.reason, self.stats = reason, stats
+
+
+def _decide_from_history(session: Session, site: Site, source: str, batch: list[tuple[CommentIn, Decision]],
+                         results: list[IngestResult], stats: ImportStats) -> list[int]:
+    """In the storing transaction: past decisions become statuses and labels. Returns
+    the ids of the comments decided here (not to be scored)."""
     by_ext = {r.external_id: r for r in results}
     ids = [r.id for r in results]
     comments = {c.id: c for c in session.query(Comment).filter(Comment.id.in_(ids))}
+    decided = []
     seen = set()
     for c_in, decision in batch:
         if c_in.external_id in seen:
@@ -306,6 +320,7 @@ def _store_batch(session: Session, site: Site, source: str, batch: list[tuple[Co
             if not r.duplicate:
                 stats.new_pending_ids.append(r.id)
             continue
+        decided.append(comment.id)
         if comment.status == RECEIVED:
             to_status = APPROVED if decision.label == "clean" else REJECTED
             change_status(session, comment, to_status, actor=f"import:{source}",
@@ -314,13 +329,16 @@ def _store_batch(session: Session, site: Site, source: str, batch: list[tuple[Co
         _row, created = add_label(session, site.id, source="import", key_material=f"comment:{c_in.external_id}",
                                   label=decision.label, reason=decision.reason, comment_id=comment.id)
         stats.labels += 1 if created else 0
+    return decided
 
 
 def run_import(settings: Settings, site_id: str, path: str, fmt: str, progress=None, enqueue=None) -> ImportStats:
+    """Import an export file into `site_id`; `enqueue(ids)` gets the comments to score.
+    Raises `ExportFileError` (bad file, unknown site) or `ImportStopped` (backlog full)."""
     parser = {"wxr": parse_wxr, "blogger": parse_blogger}[fmt]
     with session_scope(settings.database_url) as session:
         if session.get(Site, site_id) is None:
-            raise ImportError_(f"no site with id {site_id!r}")
+            raise ExportFileError(f"no site with id {site_id!r}")
     stats = ImportStats()
     posts: list[PostIn] = []
     batch: list[tuple[CommentIn, Decision]] = []
@@ -330,24 +348,25 @@ def run_import(settings: Settings, site_id: str, path: str, fmt: str, progress=N
             site = session.get(Site, site_id)
             if posts:
                 upsert_posts(session, site_id, posts)
-                stats.posts += len(posts)
             if batch:
-                _store_batch(session, site, fmt, batch, stats)
+                accept(settings, site, [c for c, _ in batch], enqueue=enqueue, session=session,
+                       before_commit=lambda s, results: _decide_from_history(s, site, fmt, batch, results, stats))
+        stats.posts += len(posts)
         posts.clear()
         batch.clear()
 
-    for kind, obj, decision in parser(path, progress, settings.max_text_chars):
-        if kind == "post":
-            posts.append(obj)
-        elif kind == "comment":
-            batch.append((obj, decision))
-        else:  # parser statistics
-            stats.skipped += obj.skipped
-            stats.errors.extend(obj.errors)
-        if len(batch) >= BATCH or len(posts) >= BATCH:
-            flush()
-    flush()
-    if stats.new_pending_ids and enqueue is not None:
-        for start in range(0, len(stats.new_pending_ids), 500):
-            enqueue(stats.new_pending_ids[start:start + 500])
+    try:
+        for kind, obj, decision in parser(path, progress, settings.max_text_chars):
+            if kind == "post":
+                posts.append(obj)
+            elif kind == "comment":
+                batch.append((obj, decision))
+            else:  # parser statistics
+                stats.skipped += obj.skipped
+                stats.errors.extend(obj.errors)
+            if len(batch) >= BATCH or len(posts) >= BATCH:
+                flush()
+        flush()
+    except BacklogFull as exc:
+        raise ImportStopped(exc, stats) from None
     return stats

@@ -1,47 +1,35 @@
-"""Pollers for platforms without webhooks (Blogger, Disqus): shared scheduling and ingest.
+"""Pollers for platforms without webhooks (Blogger, Disqus): shared scheduling and intake.
 
 `poll_due(settings)` polls every enabled Blogger/Disqus connection whose interval has
 elapsed; `poll_site(settings, site_id, platform)` polls one now. Each platform module
-provides `fetch(settings, row, secrets) -> PollBatch` pages; the comments go through
-the same idempotent ingest as webhooks, then to scoring. The cursor lives in
-`integration_configs.state` and only moves forward once the comments it covers are
-committed, so a crash re-reads a page (harmless: ingest is idempotent) and never skips one.
+provides `fetch(settings, site_id, config, secrets, state) -> PollBatch` pages; the
+comments go through `core.intake.accept` like webhook deliveries (backlog rule, idempotent
+store, metrics, then scoring). The cursor lives in `integration_configs.state` and moves
+forward in the same commit as the comments it covers, so a crash re-reads a page
+(harmless: intake is idempotent) and never skips one. When intake refuses (too many
+comments waiting to be scored), the poll stops without moving the cursor, records why in
+`last_error`, and the next poll tries again.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
 
 from ..config import Settings
-from ..core.ingest import ingest_comments
+from ..core.intake import BacklogFull, accept, check_backlog
 from ..db.integration_tables import IntegrationConfig
 from ..db.session import session_scope
 from ..db.tables import Site, utcnow
-from .common import read_secrets, redact, tunable
+from . import blogger, disqus
+from .common import PollBatch, PollError, read_secrets, redact  # noqa: F401  (PollBatch, PollError: re-exported)
 
 log = logging.getLogger("colombe.pollers")
-POLLED = ("blogger", "disqus")
-
-
-class PollError(Exception):
-    pass
-
-
-@dataclass
-class PollBatch:
-    comments: list = field(default_factory=list)
-    state: dict = field(default_factory=dict)
-    more: bool = False
-
-
-def _module(platform: str):
-    from . import blogger, disqus
-
-    return {"blogger": blogger, "disqus": disqus}[platform]
+# Who fetches each polled platform's pages.
+FETCHERS = {"blogger": blogger.fetch, "disqus": disqus.fetch}
+POLLED = tuple(FETCHERS)
 
 
 def default_enqueue(settings: Settings) -> Callable[[list[int]], object] | None:
@@ -53,39 +41,56 @@ def default_enqueue(settings: Settings) -> Callable[[list[int]], object] | None:
 
 
 def poll_site(settings: Settings, site_id: str, platform: str, enqueue=None) -> dict:
-    """Poll one connection until caught up (bounded by poll_max_pages); returns counts."""
-    module = _module(platform)
+    """Poll one connection until caught up (bounded by poll_max_pages); returns counts
+    (`refused` set when intake refused the comments: nothing stored, cursor unchanged)."""
+    fetch = FETCHERS[platform]
     counts = {"fetched": 0, "new": 0, "pages": 0}
-    max_pages = tunable(settings, "poll_max_pages")
-    while counts["pages"] < max_pages:
-        with session_scope(settings.database_url) as session:
-            row = session.scalar(select(IntegrationConfig).where(IntegrationConfig.site_id == site_id,
-                                                                 IntegrationConfig.platform == platform))
-            if row is None or not row.enabled:
-                raise PollError(f"{platform} is not configured for site {site_id}")
-            site = session.get(Site, site_id)
-            secrets_ = read_secrets(settings, row)
-            try:
-                batch = module.fetch(settings, site_id, dict(row.config or {}), secrets_, dict(row.state or {}))
-            except PollError as exc:
-                row.last_error = redact(str(exc), *[v for v in secrets_.values() if isinstance(v, str)])
+    while counts["pages"] < settings.poll_max_pages:
+        try:
+            check_backlog(settings)  # before asking the platform for a page we could not store
+            with session_scope(settings.database_url) as session:
+                row = session.scalar(select(IntegrationConfig).where(IntegrationConfig.site_id == site_id,
+                                                                     IntegrationConfig.platform == platform))
+                if row is None or not row.enabled:
+                    raise PollError(f"{platform} is not configured for site {site_id}")
+                site = session.get(Site, site_id)
+                secrets_ = read_secrets(settings, row)
+                try:
+                    batch = fetch(settings, site_id, dict(row.config or {}), secrets_, dict(row.state or {}))
+                except PollError as exc:
+                    row.last_error = redact(str(exc), *[v for v in secrets_.values() if isinstance(v, str)])
+                    row.last_polled_at = utcnow()
+                    session.commit()
+                    raise
+                row.state = batch.state  # committed with the comments it covers
                 row.last_polled_at = utcnow()
-                session.commit()
-                raise
-            results = ingest_comments(session, site, batch.comments) if batch.comments else []
-            row.state = batch.state
-            row.last_polled_at = utcnow()
-            row.last_error = None
-        new_ids = [r.id for r in results if not r.duplicate]
+                row.last_error = None
+                results = []
+                if batch.comments:
+                    results = accept(settings, site, batch.comments, enqueue=enqueue, session=session)
+        except BacklogFull as exc:
+            _record_refusal(settings, site_id, platform, exc)
+            counts["refused"] = exc.code
+            break
+        new = sum(1 for r in results if not r.duplicate)
         counts["pages"] += 1
         counts["fetched"] += len(results)
-        counts["new"] += len(new_ids)
-        if new_ids and enqueue is not None:
-            enqueue(new_ids)
+        counts["new"] += new
         if not batch.more:
             break
     log.info("polled", extra={"site_id": site_id, "platform": platform, **counts})
     return counts
+
+
+def _record_refusal(settings: Settings, site_id: str, platform: str, exc: BacklogFull) -> None:
+    with session_scope(settings.database_url) as session:
+        row = session.scalar(select(IntegrationConfig).where(IntegrationConfig.site_id == site_id,
+                                                             IntegrationConfig.platform == platform))
+        if row is not None:
+            row.last_error = f"intake refused: {exc}"
+            row.last_polled_at = utcnow()
+    log.warning("poll stopped: intake refused", extra={"site_id": site_id, "platform": platform,
+                                                        "backlog_limit": exc.limit})
 
 
 def poll_due(settings: Settings, platform: str | None = None, enqueue=None) -> dict:
@@ -100,7 +105,7 @@ def poll_due(settings: Settings, platform: str | None = None, enqueue=None) -> d
         ).all()
     done = {}
     for site_id, plat, config, last in rows:
-        interval = float((config or {}).get("poll_interval_s") or tunable(settings, "poll_interval_s"))
+        interval = float((config or {}).get("poll_interval_s") or settings.poll_interval_s)
         if last is not None and last + timedelta(seconds=interval) > now:
             continue
         try:

@@ -1,21 +1,21 @@
 """The moderator UI: log in, see why a comment was held, decide fast, audit everything.
 
-`init_app(app)` is called by `service.app.create_app` when this package exists.
-Imports stay inside functions so that importing `service.moderation.rules` from the
-scoring path pulls in nothing of Flask's UI side.
+`init_app(app)` is called by `service.app.create_app`.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Flask
 
-def init_app(app) -> None:
-    from . import i18n
-    from .auth import csrf_token, current_user, allowed_site_ids
-    from .blueprint import bp
-    from . import views_auth, views_queue, views_admin, views_reports, views_deliveries  # noqa: F401  (routes)
-    from .formatting import register_filters
+from . import i18n
+from . import views_admin, views_auth, views_deliveries, views_queue, views_reports  # noqa: F401  (routes)
+from .auth import allowed_site_ids, csrf_token, current_user
+from .blueprint import bp
+from .formatting import register_filters
 
+
+def init_app(app: Flask) -> None:
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     app.config["SESSION_COOKIE_NAME"] = "colombe_session"
     app.register_blueprint(bp)

@@ -12,8 +12,8 @@ from ..web import db, settings
 from .auth import admin_required, create_user, hash_password, set_user_sites
 from .blueprint import bp
 from .explain import model_info
-from .rules import clean_word_list
-from ..web import clamp_id
+from ..core.site_rules import clean_word_list
+from ..db.ids import clamp_id
 
 
 @bp.route("/admin/sites", methods=["GET", "POST"])

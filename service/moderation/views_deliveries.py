@@ -2,7 +2,7 @@
 
 Admins see every site's deliveries; a moderator sees only their sites' (any other site's
 delivery answers 404, listing or retry alike). Retrying uses the same function as the
-JSON API and the CLI (`integrations.outbound.retry_delivery`).
+JSON API and the CLI (`core.outbox.retry_delivery`).
 """
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import logging
 from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ..core.notify import delivery_wakeup
+from ..core.outbox import delivery_wakeup, retry_delivery
 from ..db.integration_tables import DELIVERY_DEAD, DELIVERY_STATES, Delivery
 from ..db.tables import ModerationAction, Site
-from ..integrations.outbound import retry_delivery
 from ..web import db
 from .auth import actor_name, allowed_site_ids, can_see_site, current_user, login_required
 from .blueprint import bp

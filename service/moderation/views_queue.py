@@ -4,17 +4,16 @@ from __future__ import annotations
 from flask import abort, jsonify, render_template, request
 from sqlalchemy import select
 
-from ..api.views import _connected, build_tree
-from ..core.decide import REASONS, moderate
-from ..core.decide import change_status
+from ..core.status_changes import REASONS, change_status, moderate
+from ..core.threads import build_tree, thread_members
+from ..db.ids import clamp_id
 from ..db.tables import Comment, ModerationAction, Post, Site
 from ..web import db, log_comment_ids
 from .auth import actor_name, allowed_site_ids, can_see_site, current_user, login_required
 from .blueprint import bp
 from .explain import model_info, spans_for
-from .queue import (BULK_CAP, PAGE_SIZE, SORTS, UI_STATUSES, QueueFilter, count_matching, cursor_after, fetch_page,
+from .queue_page import (BULK_CAP, PAGE_SIZE, SORTS, UI_STATUSES, QueueFilter, count_matching, cursor_after, fetch_page,
                     filtered, load_context, parse_cursor, sorted_scores, suggest_reason)
-from ..web import clamp_id
 
 ACTIONS = ("approve", "reject", "undo")
 
@@ -159,13 +158,7 @@ def thread_page(comment_id: int):
     if c is None or not can_see_site(c.site_id):
         abort(404)
     post = session.get(Post, c.post_id) if c.post_id else None
-    if post is not None:
-        members = list(session.scalars(select(Comment).where(Comment.site_id == c.site_id, Comment.post_id == post.id)
-                                       .order_by(Comment.id).limit(2000)))
-    else:
-        members = _connected(session, c)
-    if all(m.id != c.id for m in members):
-        members.append(c)
+    members = thread_members(session, c, post, limit=2000)
     tree = build_tree(members)
     site_name = session.scalar(select(Site.name).where(Site.id == c.site_id))
     history = list(session.scalars(select(ModerationAction).where(ModerationAction.comment_id == c.id)

@@ -16,7 +16,7 @@ from .blueprint import bp
 from .charts import bar_chart, stacked_bars
 from .explain import model_info
 from .i18n import label_name
-from ..web import clamp_id
+from ..db.ids import clamp_id
 
 AUDIT_PAGE = 100
 AUDIT_ACTIONS = ("approve", "reject", "hold", "undo")

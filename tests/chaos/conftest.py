@@ -10,8 +10,6 @@ import pytest
 
 from tests.chaos import harness
 
-pytestmark = pytest.mark.chaos
-
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "chaos: fault-injection test with real processes (make chaos)")

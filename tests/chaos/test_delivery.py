@@ -11,8 +11,6 @@ import requests
 
 from tests.chaos.harness import Ledger, audit, comment, report, say, signed_post
 
-pytestmark = pytest.mark.chaos
-
 
 def test_4_same_webhook_three_times_concurrently(stack_factory):
     stack = stack_factory()
@@ -178,17 +176,16 @@ def test_5b_reply_and_parent_in_concurrent_transactions(private_pg):
     """The first race the HTTP pairs above hit by luck, made deterministic: the reply and
     its parent are inserted by two open transactions (READ COMMITTED), so neither
     in-transaction link pass sees the other row; the webhook's post-commit link
-    (service.webhooks.generic.link_after_commit) must repair it.
+    (service.core.ingest.link_after_commit) must repair it.
 
     (A second race, found by the HTTP pairs with PostgreSQL statement logs: the reply's
     post-commit link, blocked on the row a scoring worker holds, used to overwrite the
     parent's link with its stale NULL; `link_parents` now only sets a missing, findable
     parent. It depends on lock wake-up order, so only the HTTP test catches it.)"""
-    from service.core.ingest import ingest_comments
+    from service.core.ingest import ingest_comments, link_after_commit
+    from service.core.intake import CommentIn
     from service.core.sites import create_site
     from service.db.session import session_factory
-    from service.webhooks.generic import link_after_commit
-    from service.webhooks.schemas import CommentIn
 
     url = private_pg.create_database(f"chaos_relink_{id(private_pg) % 10000}")
     make = session_factory(url)
@@ -206,7 +203,7 @@ def test_5b_reply_and_parent_in_concurrent_transactions(private_pg):
         b.commit()
         linked_before = a.scalar(sa_text("SELECT parent_id FROM comments WHERE external_id = 'r'"))
         say(f"interleaved transactions: reply.parent_id before relink = {linked_before}")
-        # what accept_comments does after each commit (reply request, then parent request)
+        # what core.intake.accept does after each commit (reply request, then parent request)
         link_after_commit(a, site_id, reply_in, reply)
         link_after_commit(b, site_id, parent_in, parent)
         linked = a.scalar(sa_text("SELECT parent_id FROM comments WHERE external_id = 'r'"))

@@ -9,8 +9,6 @@ import pytest
 
 from tests.chaos.harness import Ledger, audit, comment, report, run_senders, say
 
-pytestmark = pytest.mark.chaos
-
 
 def _sender(ledger: Ledger, stack, site, prefix: str, *, pause: float, **deliver_kwargs):
     counter = itertools.count()

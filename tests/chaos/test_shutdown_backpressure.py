@@ -12,8 +12,6 @@ import requests
 
 from tests.chaos.harness import Ledger, audit, comment, report, run_senders, say, signed_post, wait_for
 
-pytestmark = pytest.mark.chaos
-
 
 def test_7_graceful_shutdown(stack_factory):
     stack = stack_factory(sweep_after=3, sweep_interval=1)

@@ -14,7 +14,6 @@ import pytest
 
 from tests.chaos.harness import Ledger, audit, comment, report, run_senders
 
-pytestmark = pytest.mark.chaos
 
 SECONDS = float(os.environ.get("COLOMBE_CHAOS_LOAD_SECONDS", "60"))
 SENDERS = int(os.environ.get("COLOMBE_CHAOS_LOAD_SENDERS", "50"))

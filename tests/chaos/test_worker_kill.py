@@ -10,8 +10,6 @@ import requests
 
 from tests.chaos.harness import Ledger, audit, comment, report, say, wait_for
 
-pytestmark = pytest.mark.chaos
-
 
 def test_1_sigkill_worker_holding_a_batch(stack_factory):
     stack = stack_factory(sweep_after=3, sweep_interval=1)

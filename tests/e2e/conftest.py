@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
 
 CHROMIUM = os.environ.get("COLOMBE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,7 +33,7 @@ def e2e_server(tmp_path_factory):
     from service.db.migrate import upgrade
     from tests.conftest import free_port
     from tests.fakes import RecordingDispatcher
-    from tests.moderation.seed import ExplainingFake
+    from tests.unit.moderation.seed import ExplainingFake
 
     data_dir = tmp_path_factory.mktemp("e2e")
     settings = Settings.from_env({"COLOMBE_DATA_DIR": str(data_dir)}, testing=True)
@@ -96,7 +95,7 @@ def world(e2e_server):
 
     from service.db.session import session_scope
     from service.db.tables import Comment
-    from tests.moderation import seed
+    from tests.unit.moderation import seed
 
     n = next(_counter)
     settings = e2e_server["settings"]
@@ -135,7 +134,7 @@ def world(e2e_server):
 
 
 def login(page, base_url: str, username: str, password: str | None = None) -> None:
-    from tests.moderation.seed import PASSWORD
+    from tests.unit.moderation.seed import PASSWORD
 
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)

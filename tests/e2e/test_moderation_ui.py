@@ -7,8 +7,6 @@ import pytest
 
 from tests.e2e.conftest import login, screenshot, statuses
 
-pytestmark = pytest.mark.e2e
-
 
 def item(page, cid):
     return page.locator(f'.item[data-comment-id="{cid}"]')
@@ -184,7 +182,7 @@ def test_deliveries_page_shows_and_retries_dead_letters(page, world):
     from service.db.integration_tables import Delivery
     from service.db.session import session_scope
     from service.db.tables import Comment
-    from tests.moderation import seed
+    from tests.unit.moderation import seed
 
     base, c = world["url"], world["c"]
     with session_scope(world["settings"].database_url) as s:

@@ -8,8 +8,6 @@ import pytest
 
 from tests.conftest import COLOMBE, create_site_cli, wait_for
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="session")
 def prod_env(pg_url, session_redis_url, tmp_path_factory):

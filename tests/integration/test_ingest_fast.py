@@ -1,4 +1,4 @@
-"""The webhook's PostgreSQL fast path (`service.core.ingest.ingest_comments_fast`): same
+"""The webhook's PostgreSQL fast path (`service.core.ingest_pg.ingest_comments_fast`): same
 rows, ids, answers and parent links as the ORM path, on a real PostgreSQL."""
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ def fast(pg_url, tmp_path, monkeypatch):
     """The Flask app on PostgreSQL with a recording dispatcher; counts fast-path outcomes."""
     from service.app import create_app
     from service.config import Settings
-    from service.core import ingest
+    from service.core import ingest_pg, intake
     from service.core.sites import create_site
     from service.db.session import session_scope
-    from service.webhooks import generic
 
     settings = Settings.from_env({"COLOMBE_DATA_DIR": str(tmp_path / "var"), "COLOMBE_DATABASE_URL": pg_url},
                                  testing=True)
@@ -36,11 +35,11 @@ def fast(pg_url, tmp_path, monkeypatch):
     outcomes = {"fast": 0, "orm": 0}
 
     def counting(*args, **kwargs):
-        results = ingest.ingest_comments_fast(*args, **kwargs)
+        results = ingest_pg.ingest_comments_fast(*args, **kwargs)
         outcomes["orm" if results is None else "fast"] += 1
         return results
 
-    monkeypatch.setattr(generic, "ingest_comments_fast", counting)
+    monkeypatch.setattr(intake, "ingest_comments_fast", counting)
     return {"app": app, "client": app.test_client(), "site": site, "dispatcher": dispatcher, "url": pg_url,
             "outcomes": outcomes}
 
@@ -121,10 +120,11 @@ def test_changed_or_new_posts_go_through_the_orm_path(fast):
 
 def test_stored_rows_equal_the_orm_paths(fast):
     """Every column the fast path writes is what `ingest_comments` writes."""
-    from service.core.ingest import ingest_comments, ingest_comments_fast
+    from service.core.ingest import ingest_comments
+    from service.core.ingest_pg import ingest_comments_fast
     from service.core.sites import create_site
     from service.db.session import get_engine, session_scope
-    from service.webhooks.schemas import validate_payload
+    from service.core.intake import validate_payload
 
     payload = {"comments": [
         {"id": "h1", "text": "<p>Bonjour <b>à</b> tous <script>x()</script></p>", "format": "html", "lang": "FR",
@@ -179,11 +179,12 @@ def test_concurrent_reply_and_parent_are_linked_after_commit(fast, fast_side):
     """One side through the fast path while the other's transaction is still open: the
     fast path's in-flight lookup cannot see it, the post-commit link of whichever commits
     last repairs it (as in tests/chaos test_5b for the ORM path)."""
-    from service.core.ingest import ingest_comments, ingest_comments_fast
+    from service.core.ingest import ingest_comments
+    from service.core.ingest_pg import ingest_comments_fast
     from service.db.session import get_engine, session_factory
     from service.db.tables import Site
-    from service.webhooks.generic import link_after_commit
-    from service.webhooks.schemas import CommentIn
+    from service.core.ingest import link_after_commit
+    from service.core.intake import CommentIn
 
     tag = secrets.token_hex(3)
     reply_in = [CommentIn(f"r-{tag}", "a reply", parent_external_id=f"p-{tag}")]
@@ -206,7 +207,7 @@ def test_concurrent_reply_and_parent_are_linked_after_commit(fast, fast_side):
 def test_driver_errors_come_out_as_sqlalchemy_errors_and_the_connection_is_reusable(fast):
     from sqlalchemy.exc import DataError
 
-    from service.core.ingest import _autocommit_connection
+    from service.core.ingest_pg import _autocommit_connection
     from service.db.session import get_engine
 
     engine = get_engine(fast["url"])
@@ -225,16 +226,16 @@ def test_a_refused_connection_is_a_503_not_a_500(fast, monkeypatch):
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError
 
-    from service.core.ingest import _autocommit_connection
+    from service.core.ingest_pg import _autocommit_connection
     from tests.conftest import free_port
 
     dead = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere")
     with pytest.raises(OperationalError):
         with _autocommit_connection(dead):
             pass
-    from service.webhooks import generic
+    from service.core import intake
 
-    monkeypatch.setattr(generic, "fast_path_supported", lambda engine: True)
-    monkeypatch.setattr(generic, "ingest_comments_fast", lambda engine, site, comments: _autocommit_connection(dead).__enter__())
+    monkeypatch.setattr(intake, "fast_path_supported", lambda engine: True)
+    monkeypatch.setattr(intake, "ingest_comments_fast", lambda engine, site, comments: _autocommit_connection(dead).__enter__())
     r = post(fast, {"id": "while-down", "text": "hello"})
     assert r.status_code == 503 and r.is_json and r.headers.get("Retry-After"), (r.status_code, r.data[:200])

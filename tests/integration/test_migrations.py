@@ -9,8 +9,6 @@ from service.db.migrate import current_heads
 from service.db.session import get_engine
 from service.db.tables import Base
 
-pytestmark = pytest.mark.integration
-
 
 def test_one_head(pg_url):
     assert len(current_heads(pg_url)) == 1

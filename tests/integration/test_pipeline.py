@@ -9,7 +9,6 @@ import pytest
 
 from tests.conftest import sign_headers, wait_for
 
-pytestmark = pytest.mark.integration
 
 FINAL = {"approved", "rejected", "pending"}
 LABELS = {"toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene", "spam", "off_topic"}

@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import COLOMBE, ROOT, fresh_redis_url, run_cli, wait_for
 
-pytestmark = pytest.mark.integration
 
 TOXIC = ["Espèce d'idiot, tu n'as rien compris", "T'es qu'un connard fini", "Ferme-la, abruti",
          "You stupid moron, nobody cares", "Shut up, idiot", "What a pathetic loser you are",
@@ -44,7 +43,7 @@ def train_env(pg_url, tmp_path_factory):
 @pytest.fixture(scope="module")
 def decided_site(train_env):
     """A site whose moderators approved, rejected (toxic / spam) and also left ambiguous rejects."""
-    from service.core.decide import change_status
+    from service.core.status_changes import change_status
     from service.core.sites import create_site
     from service.db.session import session_scope
     from service.db.tables import APPROVED, PENDING, REJECTED, Comment

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 
-from service.core.decide import change_status
+from service.core.status_changes import change_status
 from service.core.sites import create_site
 from service.core.training_data import decision_label, export_decisions, write_decisions_csv
 from service.db.session import session_scope

@@ -20,17 +20,17 @@ def test_default_is_lazy_and_values_are_checked(tmp_path):
     ({}, True),                                                                             # embedded: scores anyway
 ])
 def test_warm_up_follows_the_setting(tmp_path, monkeypatch, env, expected):
-    import service.integrations as integrations
+    import service.app as app_module
 
     started = []
-    monkeypatch.setattr(integrations, "_warm_model", lambda settings: started.append(settings))
+    monkeypatch.setattr(app_module, "_warm_model", lambda settings: started.append(settings))
     settings = Settings.from_env({"COLOMBE_DATA_DIR": str(tmp_path), **env})  # testing=False, like a server
     from flask import Flask
 
     app = Flask(__name__)
-    app.extensions["colombe"] = {"settings": settings.replace(extra={"integrations_thread": False}),
-                                 "dispatcher": lambda: None}
-    integrations.init_app(app)
+    settings = settings.replace(background_thread=False)
+    app.extensions["colombe"] = {"settings": settings, "dispatcher": lambda: None}
+    app_module._start_background(app, settings)
     import time
 
     deadline = time.monotonic() + 2

@@ -9,7 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from service import metrics
 from service.core.enqueue import SCORE_TASK
 from service.core.jobs import score_job
-from workers.celery_app import settings
+from workers.runtime import settings
 
 log = logging.getLogger("colombe.tasks")
 

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from service.core.enqueue import SWEEP_TASK, CeleryDispatcher
 from service.core.jobs import sweep_job
-from workers.celery_app import settings
+from workers.runtime import settings
 
 log = logging.getLogger("colombe.tasks")
 

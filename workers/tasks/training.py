@@ -2,7 +2,7 @@
 
 Training takes minutes to hours and a few GB of memory: run it on its own worker,
 `colombe worker -Q training -c 1`, ideally on a separate host; scoring workers never
-consume this queue (`TASK_ROUTES`).
+consume this queue (routes and time limits: `workers/schedule.py`).
 """
 from __future__ import annotations
 
@@ -11,16 +11,12 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from service.core.training_data import TRAIN_TASK, TRAINING_QUEUE, train_job
-from workers.celery_app import settings
+from service.core.enqueue import TRAIN_TASK
+from service.core.training_data import train_job
+from workers.runtime import settings
+from workers.schedule import TRAINING_SOFT_TIME_LIMIT, TRAINING_TIME_LIMIT
 
 log = logging.getLogger("colombe.tasks")
-
-SOFT_TIME_LIMIT = 3 * 3600          # a full run on the shared data takes about 15 min on 2 cores
-TIME_LIMIT = SOFT_TIME_LIMIT + 600
-# With acks_late, Redis re-delivers a message still unacknowledged after the transport's
-# visibility timeout: it must outlast the longest run (read by workers/celery_app.py).
-MIN_VISIBILITY_TIMEOUT = TIME_LIMIT + 600
 
 
 @shared_task(
@@ -28,8 +24,8 @@ MIN_VISIBILITY_TIMEOUT = TIME_LIMIT + 600
     acks_late=True,
     # a run that kills its worker (out of memory) must not be re-delivered forever
     reject_on_worker_lost=False,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=TIME_LIMIT,
+    soft_time_limit=TRAINING_SOFT_TIME_LIMIT,
+    time_limit=TRAINING_TIME_LIMIT,
     ignore_result=True,
 )
 def train_model(site_ids=None, limit_per_dataset=None) -> dict:
@@ -48,5 +44,3 @@ def train_model(site_ids=None, limit_per_dataset=None) -> dict:
                                  "decisions": result["decisions"]})
     return result
 
-
-TASK_ROUTES = {TRAIN_TASK: {"queue": TRAINING_QUEUE}}

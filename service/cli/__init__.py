@@ -1,0 +1,159 @@
+"""The `colombe` command line."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from models import commands as model_commands
+
+from ..config import Settings
+from .integrations import import_, integrations
+from .privacy import author, purge
+from .training import retrain
+from .users import users
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Colombe: self-hosted moderation for blog comments (French + English).
+
+    Configuration comes from the environment: COLOMBE_DATABASE_URL, COLOMBE_BROKER_URL
+    (unset = embedded mode), COLOMBE_SECRET_KEY, COLOMBE_DATA_DIR (default ./var); every
+    variable is listed in README's configuration table.
+    """
+    # The model package's commands read no environment: their defaults come from Settings.
+    training_data = Settings.read("training_data_dir")
+    if training_data is not None:
+        ctx.default_map = {"train": {"data_dir": str(training_data)}}
+
+
+@main.command()
+@click.option("--host", envvar="COLOMBE_HOST", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", envvar="COLOMBE_PORT", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", "web_workers", type=int, default=None,
+              help="Web worker processes (production mode; default COLOMBE_WEB_WORKERS or 2).")
+def serve(host: str, port: int, web_workers: int | None) -> None:
+    """Run the web app.
+
+    Without COLOMBE_BROKER_URL (embedded mode): migrates the database and runs the web
+    app with an in-process scoring worker. With a broker URL: runs only the web tier
+    under gunicorn; run `colombe worker` for scoring.
+    """
+    from ..logs import configure_logging
+    from ..server import run_server
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if settings.embedded:
+        from ..db.migrate import upgrade
+
+        upgrade(settings.database_url)
+    run_server(settings, host, port, web_workers)
+
+
+@main.command()
+@click.option("--concurrency", "-c", type=int, default=2, show_default=True, help="Worker processes.")
+@click.option("--queues", "-Q", default="scoring,notify,celery", show_default=True,
+              help="Queues to consume: scoring (model), notify (platform write-back, pollers), celery (misc), "
+                   "training (`colombe retrain --enqueue`; not in the default: run `-Q training -c 1` "
+                   "on its own, ideally on a separate host).")
+@click.option("--beat/--no-beat", default=False, show_default=True,
+              help="Also run the periodic scheduler (the sweeper); run it in exactly one worker.")
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.option("--name", default=None, help="Celery node name (default celery@<hostname>); unique per worker.")
+def worker(concurrency: int, queues: str, beat: bool, loglevel: str, name: str | None) -> None:
+    """Run a Celery worker (production mode; needs COLOMBE_BROKER_URL)."""
+    settings = _settings()
+    if settings.embedded:
+        raise click.UsageError("COLOMBE_BROKER_URL is not set: `colombe serve` runs an in-process worker instead")
+    from workers.celery_app import make_celery
+
+    app = make_celery(settings)
+    argv = ["worker", "--concurrency", str(concurrency), "--queues", queues, "--loglevel", loglevel,
+            "--without-gossip", "--without-mingle"]
+    if name:
+        argv += ["--hostname", name]
+    if beat:
+        argv += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app.worker_main(argv)
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations up to REVISION."""
+    from ..db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@main.group()
+def sites() -> None:
+    """Manage sites (each blog is a site with its own secret, token and policy)."""
+
+
+@sites.command("create")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document: id, webhook_secret, api_token.")
+def sites_create(name: str, as_json: bool) -> None:
+    """Create a site; prints its id, webhook secret and API token (shown once)."""
+    from ..core.sites import create_site
+    from ..db.migrate import upgrade
+    from ..db.session import session_scope
+
+    settings = _settings()
+    if settings.embedded:
+        upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        try:
+            new = create_site(session, name, settings.secret_key)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="NAME") from None
+        data = new.as_json()
+    if as_json:
+        click.echo(json.dumps({"id": data["id"], "name": data["name"], "webhook_secret": data["webhook_secret"],
+                               "api_token": data["api_token"]}))
+        click.echo("Keep the webhook secret and API token: they are not shown again.", err=True)
+    else:
+        click.echo(f"site id:        {data['id']}")
+        click.echo(f"webhook secret: {data['webhook_secret']}")
+        click.echo(f"api token:      {data['api_token']}")
+        click.echo("Keep the webhook secret and API token: they are not shown again.", err=True)
+
+
+@sites.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def sites_list(as_json: bool) -> None:
+    """List sites (ids and names; secrets are never shown)."""
+    from sqlalchemy import select
+
+    from ..db.session import session_scope
+    from ..db.tables import Site
+
+    settings = _settings()
+    with session_scope(settings.database_url) as session:
+        rows = [{"id": s.id, "name": s.name} for s in session.scalars(select(Site).order_by(Site.created_at))]
+    if as_json:
+        click.echo(json.dumps(rows))
+    else:
+        for r in rows:
+            click.echo(f"{r['id']}\t{r['name']}")
+
+
+# Every command group, registered explicitly (none is optional: they all ship).
+for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain):
+    main.add_command(_command)

@@ -1,0 +1,39 @@
+"""Where the workers' tasks run: queues, the beat schedule and time limits.
+
+Built from `Settings` when the Celery app is made (no environment read at import time).
+Task names and queues are defined in `service.core.enqueue`.
+"""
+from __future__ import annotations
+
+from service.config import Settings
+from service.core.enqueue import (DELIVER_TASK, NOTIFY_QUEUE, POLL_BLOGGER_TASK, POLL_DISQUS_TASK, SCORE_TASK,
+                                  SWEEP_TASK, TRAIN_TASK, TRAINING_QUEUE)
+
+# Training takes minutes to hours: its own limits (a full run on the shared data takes
+# about 15 min on 2 cores).
+TRAINING_SOFT_TIME_LIMIT = 3 * 3600
+TRAINING_TIME_LIMIT = TRAINING_SOFT_TIME_LIMIT + 600
+# With acks_late, Redis re-delivers a message still unacknowledged after the transport's
+# visibility timeout: it must outlast the longest task.
+VISIBILITY_TIMEOUT = TRAINING_TIME_LIMIT + 600
+
+
+def task_routes(settings: Settings) -> dict:
+    return {
+        SCORE_TASK: {"queue": settings.scoring_queue},
+        SWEEP_TASK: {"queue": settings.scoring_queue},
+        **{name: {"queue": NOTIFY_QUEUE} for name in (DELIVER_TASK, POLL_BLOGGER_TASK, POLL_DISQUS_TASK)},
+        TRAIN_TASK: {"queue": TRAINING_QUEUE},
+    }
+
+
+def beat_schedule(settings: Settings) -> dict:
+    """Periodic tasks (run by the one worker started with `--beat`). The poll entries fire
+    often; each connection's own interval decides whether it is polled."""
+    poll_every = max(1.0, settings.poll_beat_s)
+    return {
+        "sweep-unscored": {"task": SWEEP_TASK, "schedule": float(settings.sweep_interval_s)},
+        "deliver-notifications": {"task": DELIVER_TASK, "schedule": max(1.0, settings.notify_interval_s)},
+        "poll-blogger": {"task": POLL_BLOGGER_TASK, "schedule": poll_every},
+        "poll-disqus": {"task": POLL_DISQUS_TASK, "schedule": poll_every},
+    }
