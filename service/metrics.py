@@ -33,8 +33,9 @@ def configure(metrics_dir: Path | str) -> None:
         if not isinstance(values.ValueClass, type) or values.ValueClass.__name__ != "MmapedValue":
             values.ValueClass = values.MultiProcessValue()
         _m["dir"] = path
-        _m["received"] = Counter("colombe_comments_received", "Comments stored from webhooks and APIs.")
-        _m["duplicates"] = Counter("colombe_comments_duplicate", "Webhook comments already known (idempotent repeats).")
+        _m["received"] = Counter("colombe_comments_received",
+                                 "Comments stored by intake (webhooks, APIs, pollers, imports).")
+        _m["duplicates"] = Counter("colombe_comments_duplicate", "Comments already known (idempotent repeats).")
         _m["scored"] = Counter("colombe_comments_scored", "Comments scored by the model.")
         _m["decisions"] = Counter("colombe_decisions", "Status decisions.", ["status", "actor"])
         _m["scoring"] = Histogram("colombe_scoring_seconds", "Model time per scoring batch.", buckets=SCORING_BUCKETS)
