@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PG_ADMIN = os.environ.get("COLOMBE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "colombe_bench_queue"
+DB_NAME = f"colombe_bench_queue_{os.getpid()}"  # per run: the PostgreSQL server may be shared
 LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene", "spam", "off_topic")
 WORDS = ("vélo ville article merci super idée bravo nul pas d'accord je pense que le maire devrait "
          "great post thanks bike lane city council idiot spam buy now cheap really disagree agree").split()

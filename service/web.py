@@ -46,8 +46,9 @@ def log_comment_ids(ids) -> None:
 
 
 def accept_in_request(site, comments: list[CommentIn]) -> list[IngestResult]:
-    """`core.intake.accept` with this request's settings, session and dispatcher (raises
-    `BacklogFull`); the comment ids go to the request's log line."""
-    results = accept(settings(), site, comments, enqueue=dispatcher().score, session=db())
+    """`core.intake.accept` with this request's settings, session (when one is open: the
+    PostgreSQL fast path needs none) and dispatcher; raises `BacklogFull`. The comment ids
+    go to the request's log line."""
+    results = accept(settings(), site, comments, enqueue=dispatcher().score, session=g.get("db"))
     log_comment_ids(r.id for r in results)
     return results
