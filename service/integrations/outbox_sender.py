@@ -178,7 +178,9 @@ def deliver_due(settings: Settings, limit: int = 100) -> dict[str, int]:
         ids = _claim(settings, min(chunk, limit - done))
         if not ids:
             break
-        for delivery_id in ids:
+        # Oldest first: a newer event about a comment waits for an older one claimed in the
+        # same chunk (whose lease would otherwise hold it back for LEASE_S).
+        for delivery_id in sorted(ids):
             counts[_send_one(settings, delivery_id)] += 1
         done += len(ids)
     return counts
