@@ -41,6 +41,15 @@ def get_or_create_config(session: Session, site_id: str, platform: str) -> Integ
     return row
 
 
+def coral_connected(settings: Settings) -> bool:
+    """Whether any site has an enabled Coral connection."""
+    from ..db.session import session_scope
+
+    with session_scope(settings.database_url) as session:
+        return session.scalar(select(IntegrationConfig.id).where(IntegrationConfig.platform == "coral",
+                                                                 IntegrationConfig.enabled.is_(True)).limit(1)) is not None
+
+
 def read_secrets(settings: Settings, row: IntegrationConfig | None) -> dict:
     if row is None or not row.secrets_enc:
         return {}
