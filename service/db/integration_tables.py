@@ -85,3 +85,17 @@ class TrainingLabel(Base):
     text: Mapped[str | None] = mapped_column(Text, nullable=True)  # when no stored comment carries it
     lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlatformStatus(Base):
+    """A comment's status on its platform as last known to Colombe (what the platform told
+    us at intake, then what we wrote back), so that a write-back that would change nothing
+    is not sent (WordPress answers 500 `rest_comment_failed_edit` to those)."""
+
+    __tablename__ = "platform_statuses"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
