@@ -86,8 +86,9 @@ function colombe_forward( $comment_id ) {
 	}
 }
 
-// A new comment, whatever its first status.
-add_action( 'comment_post', 'colombe_forward', 10, 1 );
+// A new comment, whatever its first status and however it came (comment form, REST API,
+// XML-RPC, the admin screen): every path ends in wp_insert_comment().
+add_action( 'wp_insert_comment', 'colombe_forward', 10, 1 );
 // A status change made in WordPress (or Colombe's own write-back): Colombe keeps the
 // comment's current WordPress status, so it never sends a change that changes nothing.
 add_action( 'wp_set_comment_status', 'colombe_forward', 10, 1 );
