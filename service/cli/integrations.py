@@ -77,6 +77,9 @@ def integrations() -> None:
 @click.option("--coral-signing-secret-stdin", is_flag=True,
               help="Read a Coral external-moderation signing secret from stdin (the previous one stays valid).")
 @click.option("--coral-forget-old-secrets", is_flag=True, help="Keep only the newest Coral signing secret.")
+@click.option("--perspective-queue/--no-perspective-queue", default=None,
+              help="Queue comments scored through the Perspective API (doNotStore false) for moderation like webhook "
+                   "deliveries; off by default (they are only kept for learning).")
 @click.option("--poll-interval", type=click.IntRange(10, 86400), help="Seconds between polls (Blogger, Disqus).")
 @click.option("--enable", "enable", type=click.Choice(["outbound", "wordpress", "blogger", "disqus", "coral"]),
               multiple=True, help="Re-enable a connection.")
@@ -85,7 +88,7 @@ def integrations() -> None:
 def set_(site_id, outbound_url, wordpress_url, wordpress_user, wordpress_app_password_stdin, blogger_blog_id,
          blogger_token_stdin, blogger_api_key, blogger_api_base, disqus_forum, disqus_api_key,
          disqus_access_token_stdin, disqus_api_secret_stdin, disqus_api_base, coral_signing_secret_stdin,
-         coral_forget_old_secrets, poll_interval, enable, disable):
+         coral_forget_old_secrets, perspective_queue, poll_interval, enable, disable):
     """Configure SITE_ID's connections. Secrets are read from stdin (one per invocation), stored encrypted."""
     from ..db.session import session_scope
     from ..integrations.common import describe, get_config, get_or_create_config, read_secrets, set_config_values, write_secrets
@@ -123,6 +126,8 @@ def set_(site_id, outbound_url, wordpress_url, wordpress_user, wordpress_app_pas
             set_config_values(row("blogger"), blog_id=blogger_blog_id, api_base=blogger_api_base)
         if disqus_forum is not None or disqus_api_base is not None:
             set_config_values(row("disqus"), forum=disqus_forum, api_base=disqus_api_base)
+        if perspective_queue is not None:
+            set_config_values(row("perspective"), queue=perspective_queue)
         if poll_interval is not None:
             for platform in ("blogger", "disqus"):
                 existing = get_config(session, site_id, platform)

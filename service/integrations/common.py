@@ -18,7 +18,7 @@ from ..core.security import decrypt_secret, encrypt_secret
 from ..db.integration_tables import IntegrationConfig
 from ..db.tables import utcnow
 
-PLATFORMS = ("outbound", "wordpress", "blogger", "disqus", "coral")
+PLATFORMS = ("outbound", "wordpress", "blogger", "disqus", "coral", "perspective")
 USER_AGENT = "Colombe/0.1 (+self-hosted comment moderation)"
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 

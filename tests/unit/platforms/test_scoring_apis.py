@@ -110,14 +110,34 @@ def test_malformed_oversized_and_unauthenticated(env):
     assert r.status_code == 405 and "error" in r.json
 
 
-def test_do_not_store_false_stores_like_a_webhook(env):
+def test_do_not_store_false_keeps_the_text_for_learning_and_queues_nothing(env):
+    from service.db.integration_tables import AnalyzedText
     from service.db.session import session_scope
     from service.db.tables import Comment
 
     body = {"comment": {"text": "Joli texte"}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]}
     assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200
+    assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200  # same text: kept once
+    assert analyze(env["client"], env["a"]["api_token"], dict(body, comment={"text": "Autre"}, doNotStore=True)
+                   ).status_code == 200
+    with session_scope(env["settings"].database_url) as s:
+        assert s.scalars(select(Comment)).all() == []  # authoring-time calls never reach the queue
+        kept = s.scalars(select(AnalyzedText)).all()
+        assert [(k.site_id, k.text, k.lang, k.source) for k in kept] == [(env["a"]["id"], "Joli texte", "fr",
+                                                                          "perspective")]
+        assert set(kept[0].scores) >= {"toxicity", "spam"} and kept[0].model_version == env["model"].version
+    assert env["dispatcher"].sent == []
+
+
+def test_a_site_can_queue_perspective_calls_like_webhook_deliveries(env):
+    from service.db.session import session_scope
+    from service.db.tables import Comment
+    from tests.unit.platforms.platforms import configure
+
+    configure(env, env["a"], "perspective", queue=True)
+    body = {"comment": {"text": "Joli texte"}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]}
+    assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200
     assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200  # same text: one comment
-    assert analyze(env["client"], env["a"]["api_token"], dict(body, doNotStore=True)).status_code == 200
     with session_scope(env["settings"].database_url) as s:
         rows = s.scalars(select(Comment)).all()
         assert len(rows) == 1
