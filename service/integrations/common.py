@@ -161,6 +161,45 @@ class PollError(Exception):
     """A poll failed (platform error, bad answer, missing configuration)."""
 
 
+class AuthError(PollError):
+    """The platform refused our credentials (expired or revoked token, failed refresh):
+    shown as the connection's auth status (UI, `colombe integrations show`, the
+    `colombe_integration_auth_ok` gauge) until a poll or a write-back succeeds again."""
+
+
+def integration_auth_health(session: Session) -> dict[tuple[str, str], bool]:
+    """(site, platform) → whether its credentials last worked, for enabled connections that
+    have been used (the `colombe_integration_auth_ok` gauge)."""
+    rows = session.execute(select(IntegrationConfig.site_id, IntegrationConfig.platform, IntegrationConfig.state)
+                           .where(IntegrationConfig.enabled.is_(True)))
+    return {(site, platform): (state or {})["auth"].get("status") == "ok"
+            for site, platform, state in rows if isinstance((state or {}).get("auth"), dict)}
+
+
+def auth_problems(session: Session, site_ids) -> list[dict]:
+    """Enabled connections whose credentials failed, for the moderator UI."""
+    rows = session.scalars(select(IntegrationConfig).where(IntegrationConfig.enabled.is_(True),
+                                                           IntegrationConfig.site_id.in_(list(site_ids) or ["\x00"])))
+    out = []
+    for row in rows:
+        auth = (row.state or {}).get("auth")
+        if isinstance(auth, dict) and auth.get("status") == "failed":
+            out.append({"site_id": row.site_id, "platform": row.platform, "error": auth.get("error"),
+                        "at": auth.get("at")})
+    return sorted(out, key=lambda p: (p["site_id"], p["platform"]))
+
+
+def set_auth(row: IntegrationConfig, ok: bool, message: str | None = None) -> None:
+    """Record a connection's credential health in `state["auth"]` (the caller commits)."""
+    state = dict(row.state or {})
+    previous = state.get("auth") or {}
+    if ok and previous.get("status") == "ok":
+        return
+    at = utcnow().isoformat()
+    state["auth"] = {"status": "ok", "at": at} if ok else {"status": "failed", "error": (message or "")[:300], "at": at}
+    row.state = state
+
+
 @dataclass
 class PollBatch:
     """One page of a poll: comments in the intake's shape, the cursor after the page."""
