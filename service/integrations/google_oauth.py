@@ -5,7 +5,7 @@ and secret (all stored encrypted with the connection), Colombe asks the token en
 for a new access token before the current one expires (`REFRESH_MARGIN_S` ahead) and
 whenever the API answers 401. The request is the standard refresh-token grant (RFC 6749
 §6, what google-auth's `Credentials.refresh` sends): `grant_type=refresh_token`,
-`refresh_token`, `client_id`, `client_secret`, form-encoded, to
+`refresh_token`, `client_id`, `client_secret`, `scope` (the blogger scope), form-encoded, to
 `https://oauth2.googleapis.com/token` (or the connection's `token_uri`).
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..config import Settings
 from .common import AuthError, http_request
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
+BLOGGER_SCOPE = "https://www.googleapis.com/auth/blogger"
 REFRESH_MARGIN_S = 300  # refresh five minutes before expiry
 
 
@@ -39,6 +40,7 @@ def refresh(settings: Settings, secrets_: dict, config: dict) -> None:
     body = urllib.parse.urlencode({
         "grant_type": "refresh_token", "refresh_token": secrets_["refresh_token"],
         "client_id": config["client_id"], "client_secret": secrets_["client_secret"],
+        "scope": config.get("scope") or BLOGGER_SCOPE,
     }).encode()
     result = http_request("POST", config.get("token_uri") or TOKEN_URI, body=body, timeout=settings.notify_timeout_s,
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
