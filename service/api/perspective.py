@@ -138,7 +138,7 @@ def _languages(body: dict, attributes: list[str]) -> list[str]:
         code = lang.strip().lower().replace("_", "-").split("-")[0]
         if code not in LANGUAGES:
             raise AnalyzeError(
-                f"Attribute {attributes[0]} does not support request languages: {lang[:20]}",
+                f"Attribute {(attributes or ['TOXICITY'])[0]} does not support request languages: {lang[:20]}",
                 "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
             )
         if code not in out:
