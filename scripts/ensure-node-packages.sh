@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dest=.cache/node
-want=tests/node/package.json
+want=tests/unit/platforms/node/package.json
 if ! command -v npm >/dev/null 2>&1; then
   echo "npm not found: the tests that need joi/googleapis will be skipped" >&2
   exit 0

@@ -67,12 +67,12 @@ def live_app(env):
 
 
 
-NODE_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "node"
-NODE_MODULES = NODE_DIR.parents[1] / ".cache" / "node" / "node_modules"
+NODE_DIR = __import__("pathlib").Path(__file__).resolve().parent / "node"
+NODE_MODULES = NODE_DIR.parents[3] / ".cache" / "node" / "node_modules"
 
 
 def run_node(script: str, payload, needs: str, timeout: float = 60.0, args=()):
-    """Run tests/node/<script> with `payload` as JSON on stdin; the real npm package
+    """Run tests/unit/platforms/node/<script> with `payload` as JSON on stdin; the real npm package
     `needs` must be installed (scripts/ensure-node-packages.sh, run by `make test`)."""
     import json
     import os

@@ -1,6 +1,6 @@
 """Colombe's answers to Coral's external moderation phase, validated the way Coral validates
 them: with `joi` from npm and a schema written from Coral's documented response rules
-(tests/node/coral_response.js). Coral drops a response that fails its schema, so every
+(tests/unit/platforms/node/coral_response.js). Coral drops a response that fails its schema, so every
 answer must pass, and none may carry an empty array."""
 from __future__ import annotations
 
