@@ -298,3 +298,24 @@ def test_hostile_coral_ids_do_not_crash(env):
     r = env["client"].post(f"/integrations/coral/{env['a']['id']}", data=raw,
                            headers={"Content-Type": "application/json", "X-Coral-Signature": sig})
     assert r.status_code == 422 and "author.id" in r.json["fields"]
+
+
+def test_purge_removes_old_analyzed_texts_and_platform_statuses(env):
+    from datetime import timedelta
+
+    from service.core.privacy import purge_older_than
+    from service.db.integration_tables import AnalyzedText, PlatformStatus
+    from service.db.session import session_scope
+    from service.db.tables import utcnow
+    from service.integrations.wordpress import remember_statuses
+
+    body = {"comment": {"text": "Joli texte"}, "requestedAttributes": {"TOXICITY": {}}}
+    assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200
+    with session_scope(env["settings"].database_url) as s:
+        remember_statuses(s, env["a"]["id"], {"12": "hold"})
+    with session_scope(env["settings"].database_url) as s:
+        purge_older_than(s, 1)
+        assert s.scalar(select(func.count()).select_from(AnalyzedText)) == 1  # recent: kept
+        purge_older_than(s, 0, now=utcnow() + timedelta(days=2))
+        assert s.scalar(select(func.count()).select_from(AnalyzedText)) == 0
+        assert s.scalar(select(func.count()).select_from(PlatformStatus)) == 0
