@@ -34,6 +34,8 @@ run: $(RUN_STAMP)
 
 services:
 	scripts/ensure-services.sh
+	scripts/ensure-wordpress.sh
+	scripts/ensure-node-packages.sh
 	@if [ -x scripts/ensure-browser.sh ]; then scripts/ensure-browser.sh; fi
 
 test: $(DEV_STAMP) services

@@ -126,16 +126,33 @@ def _warm_model(settings: Settings) -> None:
         log.warning("model warm-up failed", extra={"error": str(exc)[:300]})
 
 
+def _coral_configured(settings: Settings) -> bool:
+    """Whether a site has a Coral connection: Coral's phase times out after 200 ms by default,
+    so the model must not be loaded on its first call (see `webhooks.coral`)."""
+    from .integrations.common import coral_connected
+
+    try:
+        return coral_connected(settings)
+    except Exception:  # database not migrated yet, or unreachable: the first call loads it
+        return False
+
+
+def should_warm_model(settings: Settings) -> bool:
+    """Load the model at start: embedded mode, `COLOMBE_WEB_MODEL=eager`, or a Coral connection."""
+    if settings.warm_model is not None:
+        return settings.warm_model
+    if settings.testing:
+        return False
+    return settings.embedded or settings.web_model == "eager" or _coral_configured(settings)
+
+
 def _start_background(app: Flask, settings: Settings) -> None:
     """The model warm-up and, in embedded mode, the thread that sends the outbox and runs
     the pollers (production runs those as Celery beat tasks)."""
     state: dict = {}
     # The embedded process scores anyway; a production web tier loads the model only when
     # asked to (COLOMBE_WEB_MODEL=eager) or on the first synchronous scoring call.
-    warm = settings.warm_model
-    if warm is None:
-        warm = (settings.embedded or settings.web_model == "eager") and not settings.testing
-    if warm:
+    if should_warm_model(settings):
         threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
     background = settings.background_thread
     if background is None:

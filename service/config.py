@@ -105,6 +105,10 @@ class Settings:
                              "+55 MB each), so the synchronous Perspective/Akismet/Coral APIs answer their first call "
                              "without a load of about 0.5 s; `lazy`: on that first call. Webhooks never need it: "
                              "workers score.", _choice("eager", "lazy"))
+    coral_deadline_ms: int = setting(150, "COLOMBE_CORAL_DEADLINE_MS", "milliseconds Colombe takes at most to answer "
+                                     "Coral's external moderation phase; past it, it answers 204 (no opinion) and "
+                                     "finishes scoring in the background. Keep it below the phase's timeout in Coral "
+                                     "(Coral's default: 200 ms)", _int)
     log_level: str = setting("INFO", "COLOMBE_LOG_LEVEL", "log level of the JSON logs on stderr (`DEBUG`, `INFO`, "
                              "`WARNING`, `ERROR`)", _upper)
     # -- intake (webhooks, platforms, imports)

@@ -47,6 +47,9 @@ def configure(metrics_dir: Path | str) -> None:
             buckets=SCORING_BUCKETS,
         )
         _m["task_failures"] = Counter("colombe_task_failures", "Task runs that raised.", ["task"])
+        _m["auth_failures"] = Counter("colombe_integration_auth_failures",
+                                      "Platform credentials refused or not refreshed (polls, write-backs).",
+                                      ["platform"])
 
 
 def configured() -> bool:
@@ -98,6 +101,11 @@ def task_failure(task: str) -> None:
         _m["task_failures"].labels(task=task).inc()
 
 
+def integration_auth_failure(platform: str) -> None:
+    if _m:
+        _m["auth_failures"].labels(platform=platform).inc()
+
+
 def mark_process_dead(pid: int) -> None:
     """Called by gunicorn when a worker exits (drops its live-gauge files)."""
     if _m:
@@ -123,6 +131,12 @@ class _StateCollector:
         backlog = GaugeMetricFamily("colombe_unscored_backlog", "Comments stored but not yet scored.")
         backlog.add_metric([], state.get("unscored", 0))
         yield backlog
+        auth = GaugeMetricFamily("colombe_integration_auth_ok", "1 when a platform connection's credentials "
+                                 "work (last poll or write-back), 0 when refused or not refreshed.",
+                                 labels=["site", "platform"])
+        for (site, platform), ok in sorted(state.get("integration_auth", {}).items()):
+            auth.add_metric([site, platform], 1 if ok else 0)
+        yield auth
         info = GaugeMetricFamily("colombe_model_info", "Model version in use.", labels=["version"])
         for version in state.get("model_versions", []):
             info.add_metric([version], 1)

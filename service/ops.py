@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from .db.session import session_scope
 from .db.tables import PENDING, RECEIVED, Comment
+from .integrations.common import integration_auth_health
 from . import metrics
 from .web import settings
 
@@ -91,6 +92,7 @@ def _db_state(cfg) -> dict:
         ):
             state["pending"][site_id] = n
         state["unscored"] = s.scalar(select(func.count()).select_from(Comment).where(Comment.status == RECEIVED)) or 0
+        state["integration_auth"] = integration_auth_health(s)
     try:
         state["model_versions"] = [model_version_on_disk(cfg.model_dir)]
     except Exception:

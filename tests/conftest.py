@@ -59,7 +59,8 @@ def settings_factory(tmp_path):
     from service.config import Settings
 
     def make(**overrides):
-        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var")}
+        # local fake platforms and receivers listen on loopback (outbound URL checks allow it)
+        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var"), "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost"}
         return Settings.from_env(env, testing=True, **overrides)
 
     return make

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..db.tables import STATUSES
 from ..web import MODEL_LABELS as LABELS
 from .deliveries import openapi_paths
+from .openapi_platforms import platform_components, platform_paths
 
 
 def _error(description: str, with_fields: bool = False) -> dict:
@@ -19,6 +20,12 @@ def openapi_document() -> dict:
             if isinstance(op, dict) and "security" in op:
                 op["security"] = [{"bearer": []}]
     doc["paths"].update(paths)
+    doc["paths"].update(platform_paths())  # WordPress, Coral, Perspective, Akismet
+    doc["paths"]["/api/v1/openapi.json"] = {"get": {"summary": "This document", "responses": {
+        "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+    extra = platform_components()
+    doc["components"]["schemas"].update(extra["schemas"])
+    doc["components"]["securitySchemes"].update(extra["securitySchemes"])
     return doc
 
 

@@ -2,9 +2,18 @@
 
 A drop-in for tools built on Google's Comment Analyzer API: same request fields
 (`comment.text`, `languages`, `requestedAttributes`, `spanAnnotations`, `doNotStore`,
-`clientToken`, `context`), same response (`attributeScores.<ATTR>.summaryScore.value`,
-`spanScores` per sentence when asked, `languages`, `detectedLanguages`), same error
-document (`{"error": {"code", "message", "status", "details"}}`). Scored in-process.
+`clientToken`, `context.entries`, `context.articleAndParentComment`,
+`dropUnsupportedAttributes`), same response (`attributeScores.<ATTR>.summaryScore.value`,
+`spanScores` per sentence when asked, with `begin`/`end` in UTF-16 code units as the API
+documents, `languages`, `detectedLanguages`), same error document (`{"error": {"code",
+"message", "status", "details"}}`). Scored in-process. Google's own clients work against
+it through the discovery document served at `GET /$discovery/rest?version=v1alpha1`
+(`service.api.perspective_discovery`).
+
+`doNotStore: false` (the API's default) keeps the text and its scores for per-site
+learning (`analyzed_texts`) but queues nothing: tools call the API while people type.
+A site that wants those calls moderated like webhook deliveries turns it on
+(`colombe integrations set SITE --perspective-queue`).
 
 `comments:suggestscore` records the caller's correction as a training label.
 """
@@ -14,14 +23,17 @@ import hashlib
 import json
 import re
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 
 from ..core import sync_scoring
 from ..core.intake import BacklogFull, CommentIn
 from ..core.sites import site_for_token
 from ..core.training_labels import add_label
-from ..db.integration_tables import TrainingLabel
+from ..db.bulk import dialect_insert
+from ..db.integration_tables import AnalyzedText, TrainingLabel
+from ..integrations.common import get_config
 from ..web import accept_in_request, db, settings
+from .perspective_discovery import discovery_document
 
 bp = Blueprint("integrations_perspective", __name__)
 
@@ -126,7 +138,7 @@ def _languages(body: dict, attributes: list[str]) -> list[str]:
         code = lang.strip().lower().replace("_", "-").split("-")[0]
         if code not in LANGUAGES:
             raise AnalyzeError(
-                f"Attribute {attributes[0]} does not support request languages: {lang[:20]}",
+                f"Attribute {(attributes or ['TOXICITY'])[0]} does not support request languages: {lang[:20]}",
                 "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
             )
         if code not in out:
@@ -138,9 +150,12 @@ def _attributes(body: dict) -> dict[str, float | None]:
     requested = body.get("requestedAttributes")
     if not isinstance(requested, dict) or not requested:
         raise AnalyzeError("Must request at least one attribute.", "NO_REQUESTED_ATTRIBUTES")
+    drop_unsupported = _bool(body, "dropUnsupportedAttributes")
     out = {}
     for name, options in requested.items():
         if name not in ATTRIBUTES:
+            if drop_unsupported:  # the caller asked us to leave out what we do not score
+                continue
             raise AnalyzeError(f"Unknown attribute: {str(name)[:60]}", "ATTRIBUTE_NOT_SUPPORTED")
         if options is None:
             options = {}
@@ -160,22 +175,42 @@ def _attributes(body: dict) -> dict[str, float | None]:
     return out
 
 
-def _context_text(body: dict) -> str | None:
+def _entry_text(value, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("text", ""), str):
+        raise AnalyzeError(f"Invalid value at '{where}': expected an object with a text.", "INVALID_REQUEST")
+    return value.get("text") or None
+
+
+def _context(body: dict) -> tuple[str | None, str | None]:
+    """(parent text, article text) from `context`: `articleAndParentComment` gives both;
+    `entries` (earlier comments of the thread) stand in for the parent when there is none."""
     context = body.get("context")
     if context is None:
-        return None
-    entries = context.get("entries") if isinstance(context, dict) else None
-    if not isinstance(entries, list):
+        return None, None
+    if not isinstance(context, dict):
+        raise AnalyzeError("Invalid value at 'context': expected an object.", "INVALID_REQUEST")
+    entries = context.get("entries")
+    if entries is not None and not isinstance(entries, list):
         raise AnalyzeError("Invalid value at 'context.entries': expected a list.", "INVALID_REQUEST")
-    texts = [e.get("text") for e in entries if isinstance(e, dict) and isinstance(e.get("text"), str)]
-    joined = "\n".join(texts)
+    texts = [e.get("text") for e in entries or [] if isinstance(e, dict) and isinstance(e.get("text"), str)]
+    pair = context.get("articleAndParentComment")
+    if pair is not None and not isinstance(pair, dict):
+        raise AnalyzeError("Invalid value at 'context.articleAndParentComment': expected an object.",
+                           "INVALID_REQUEST")
+    pair = pair or {}
+    article = _entry_text(pair.get("article"), "context.articleAndParentComment.article")
+    parent = _entry_text(pair.get("parentComment"), "context.articleAndParentComment.parentComment")
+    if parent is None:
+        parent = "\n".join(texts) or None
     try:
-        size = len(joined.encode("utf-8"))
+        size = sum(len(t.encode("utf-8")) for t in (article, parent) if t)
     except UnicodeEncodeError:
         raise AnalyzeError("Context text is not valid Unicode (unpaired surrogate).", "INVALID_REQUEST") from None
     if size > MAX_CONTEXT_BYTES:
         raise AnalyzeError("Context too long.", "CONTEXT_TOO_LONG")
-    return joined or None
+    return parent, article
 
 
 def _bool(body: dict, key: str) -> bool:
@@ -201,6 +236,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans[:200] or [(0, len(text))]
 
 
+def utf16_offsets(text: str) -> list[int]:
+    """offsets[i] = the UTF-16 code-unit offset of code point i (Perspective's span unit):
+    a character outside the Basic Multilingual Plane (most emoji) counts two."""
+    out = [0]
+    n = 0
+    for ch in text:
+        n += 2 if ord(ch) > 0xFFFF else 1
+        out.append(n)
+    return out
+
+
 def _score(value: float) -> dict:
     return {"value": round(float(value), 6), "type": "PROBABILITY"}
 
@@ -211,11 +257,11 @@ def analyze(site, body: dict) -> dict:
     languages = _languages(body, list(attributes))
     want_spans = _bool(body, "spanAnnotations")
     do_not_store = _bool(body, "doNotStore")
-    parent_text = _context_text(body)
+    parent_text, article_text = _context(body)
     client_token = body.get("clientToken")
     cfg = settings()
     lang = languages[0] if languages else None
-    item = {"text": text[: cfg.score_prefix_chars], "lang": lang, "post_title": None, "post_text": None,
+    item = {"text": text[: cfg.score_prefix_chars], "lang": lang, "post_title": None, "post_text": article_text,
             "parent_text": parent_text}
     items = [item]
     spans = sentence_spans(text) if want_spans else []
@@ -233,8 +279,9 @@ def analyze(site, body: dict) -> dict:
         entry: dict = {}
         if want_spans:
             span_outputs = outputs[1:] if len(spans) > 1 else [main]
+            units = utf16_offsets(text)
             entry["spanScores"] = [
-                {"begin": b, "end": e, "score": _score(out["scores"].get(ATTRIBUTES[name], 0.0))}
+                {"begin": units[b], "end": units[e], "score": _score(out["scores"].get(ATTRIBUTES[name], 0.0))}
                 for (b, e), out in zip(spans, span_outputs)
             ]
         entry["summaryScore"] = _score(value)
@@ -244,19 +291,34 @@ def analyze(site, body: dict) -> dict:
     if isinstance(client_token, str):
         result["clientToken"] = client_token[:1000]
     if not do_not_store:
-        _store(site, text, lang, body)
+        _store(site, text, lang, body, scores, getattr(sync_scoring.model(cfg), "version", None))
     return result
 
 
-def _store(site, text: str, lang: str | None, body: dict) -> None:
-    """doNotStore: false → the comment enters Colombe like a webhook delivery (idempotent);
-    when intake refuses it (backlog full), the analysis is still answered."""
+def queues_analyzed(session, site_id: str) -> bool:
+    """Whether the site moderates Perspective calls like webhook deliveries (off by default)."""
+    row = get_config(session, site_id, "perspective")
+    return bool(row is not None and row.enabled and (row.config or {}).get("queue"))
+
+
+def _store(site, text: str, lang: str | None, body: dict, scores: dict, model_version: str | None) -> None:
+    """doNotStore: false → kept for learning (`analyzed_texts`, idempotent per text); with
+    the site's `--perspective-queue`, entered like a webhook delivery instead (when intake
+    refuses it, the analysis is still answered)."""
+    session = db()
     scope = "|".join(str(body.get(k) or "") for k in ("communityId", "sessionId"))
-    digest = hashlib.sha256(f"{scope}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    try:
-        accept_in_request(site, [CommentIn(external_id=f"perspective-{digest}", text=text, lang=lang)])
-    except BacklogFull:
-        pass
+    digest = hashlib.sha256(f"{scope}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    if queues_analyzed(session, site.id):
+        try:
+            accept_in_request(site, [CommentIn(external_id=f"perspective-{digest[:40]}", text=text, lang=lang)])
+        except BacklogFull:
+            pass
+        return
+    row = {"site_id": site.id, "source": "perspective", "text_hash": digest, "text": text, "lang": lang,
+           "scores": {k: round(float(v), 6) for k, v in scores.items()}, "model_version": model_version}
+    session.execute(dialect_insert(session, AnalyzedText.__table__)
+                    .on_conflict_do_nothing(index_elements=["site_id", "text_hash"]), [row])
+    session.commit()
 
 
 @bp.route("/v1alpha1/comments:analyze", methods=["POST", "GET", "PUT", "PATCH", "DELETE"])
@@ -268,6 +330,19 @@ def analyze_view():
         return jsonify(analyze(site, _body()))
     except AnalyzeError as exc:
         return exc.response()
+
+
+@bp.get("/$discovery/rest")
+def discovery():
+    """The API's discovery document, so that Google's own client libraries
+    (`googleapiclient.discovery.build_from_document`, npm `googleapis`' `discoverAPI`)
+    call this server."""
+    version = request.args.get("version", "v1alpha1")
+    if version != "v1alpha1":
+        return perspective_error(404, f"No discovery document for version {version[:20]!r}; use v1alpha1.",
+                                 "NOT_FOUND")
+    return jsonify(discovery_document(url_for("integrations_perspective.discovery", _external=True)
+                                      .split("$discovery")[0]))
 
 
 @bp.route("/v1alpha1/comments:suggestscore", methods=["POST"])

@@ -48,6 +48,8 @@ def _check_url(value: str | None, name: str) -> str | None:
 STDIN_SECRETS = {
     "wordpress_app_password_stdin": ("wordpress", "app_password"),
     "blogger_token_stdin": ("blogger", "access_token"),
+    "blogger_refresh_token_stdin": ("blogger", "refresh_token"),
+    "blogger_client_secret_stdin": ("blogger", "client_secret"),
     "disqus_access_token_stdin": ("disqus", "access_token"),
     "disqus_api_secret_stdin": ("disqus", "api_secret"),
     "coral_signing_secret_stdin": ("coral", "signing_secrets"),
@@ -67,6 +69,15 @@ def integrations() -> None:
 @click.option("--wordpress-app-password-stdin", is_flag=True, help="Read the WordPress application password from stdin.")
 @click.option("--blogger-blog-id", help="Blogger blog id to poll.")
 @click.option("--blogger-token-stdin", is_flag=True, help="Read a Blogger OAuth access token from stdin.")
+@click.option("--blogger-refresh-token-stdin", is_flag=True,
+              help="Read a Google OAuth refresh token (offline access, blogger scope) from stdin; Colombe then renews "
+                   "the hour-long access tokens itself. Needs --blogger-client-id and --blogger-client-secret-stdin.")
+@click.option("--blogger-client-id", help="The OAuth client id the refresh token was issued to.")
+@click.option("--blogger-client-secret-stdin", is_flag=True, help="Read that OAuth client's secret from stdin.")
+@click.option("--blogger-token-uri", help="OAuth token endpoint (default https://oauth2.googleapis.com/token).")
+@click.option("--blogger-reject-action", type=click.Choice(["spam", "remove", "none"]),
+              help="What a rejection (other than spam) does on Blogger: spam = markAsSpam (default: hidden, text kept, "
+                   "restorable), remove = removeContent (erases the text for good), none = nothing.")
 @click.option("--blogger-api-key", help="Optional Google API key sent with Blogger requests.")
 @click.option("--blogger-api-base", help="Blogger API root (default https://blogger.googleapis.com/v3).")
 @click.option("--disqus-forum", help="Disqus forum short name to poll.")
@@ -77,20 +88,29 @@ def integrations() -> None:
 @click.option("--coral-signing-secret-stdin", is_flag=True,
               help="Read a Coral external-moderation signing secret from stdin (the previous one stays valid).")
 @click.option("--coral-forget-old-secrets", is_flag=True, help="Keep only the newest Coral signing secret.")
+@click.option("--perspective-queue/--no-perspective-queue", default=None,
+              help="Queue comments scored through the Perspective API (doNotStore false) for moderation like webhook "
+                   "deliveries; off by default (they are only kept for learning).")
 @click.option("--poll-interval", type=click.IntRange(10, 86400), help="Seconds between polls (Blogger, Disqus).")
-@click.option("--enable", "enable", type=click.Choice(["outbound", "wordpress", "blogger", "disqus", "coral"]),
+@click.option("--enable", "enable", type=click.Choice(["outbound", "wordpress", "blogger", "disqus", "coral",
+                                                      "perspective"]),
               multiple=True, help="Re-enable a connection.")
-@click.option("--disable", "disable", type=click.Choice(["outbound", "wordpress", "blogger", "disqus", "coral"]),
+@click.option("--disable", "disable", type=click.Choice(["outbound", "wordpress", "blogger", "disqus", "coral",
+                                                        "perspective"]),
               multiple=True, help="Disable a connection (kept, not used).")
 def set_(site_id, outbound_url, wordpress_url, wordpress_user, wordpress_app_password_stdin, blogger_blog_id,
-         blogger_token_stdin, blogger_api_key, blogger_api_base, disqus_forum, disqus_api_key,
+         blogger_token_stdin, blogger_refresh_token_stdin, blogger_client_id, blogger_client_secret_stdin,
+         blogger_token_uri, blogger_reject_action, blogger_api_key, blogger_api_base, disqus_forum, disqus_api_key,
          disqus_access_token_stdin, disqus_api_secret_stdin, disqus_api_base, coral_signing_secret_stdin,
-         coral_forget_old_secrets, poll_interval, enable, disable):
+         coral_forget_old_secrets, perspective_queue, poll_interval, enable, disable):
     """Configure SITE_ID's connections. Secrets are read from stdin (one per invocation), stored encrypted."""
     from ..db.session import session_scope
-    from ..integrations.common import describe, get_config, get_or_create_config, read_secrets, set_config_values, write_secrets
+    from ..integrations.common import (describe, get_config, get_or_create_config, read_secrets, set_auth,
+                                       set_config_values, write_secrets)
 
     given = {"wordpress_app_password_stdin": wordpress_app_password_stdin, "blogger_token_stdin": blogger_token_stdin,
+             "blogger_refresh_token_stdin": blogger_refresh_token_stdin,
+             "blogger_client_secret_stdin": blogger_client_secret_stdin,
              "disqus_access_token_stdin": disqus_access_token_stdin, "disqus_api_secret_stdin": disqus_api_secret_stdin,
              "coral_signing_secret_stdin": coral_signing_secret_stdin}
     stdin_flags = [name for name, flag in given.items() if flag]
@@ -104,6 +124,7 @@ def set_(site_id, outbound_url, wordpress_url, wordpress_user, wordpress_app_pas
     _check_url(outbound_url, "--outbound-url")
     _check_url(wordpress_url, "--wordpress-url")
     _check_url(blogger_api_base, "--blogger-api-base")
+    _check_url(blogger_token_uri, "--blogger-token-uri")
     _check_url(disqus_api_base, "--disqus-api-base")
     settings = _settings()
     _prepare(settings)
@@ -119,10 +140,15 @@ def set_(site_id, outbound_url, wordpress_url, wordpress_user, wordpress_app_pas
             set_config_values(row("outbound"), url=outbound_url)
         if wordpress_url is not None or wordpress_user is not None:
             set_config_values(row("wordpress"), url=wordpress_url, user=wordpress_user)
-        if blogger_blog_id is not None or blogger_api_base is not None:
-            set_config_values(row("blogger"), blog_id=blogger_blog_id, api_base=blogger_api_base)
+        if any(v is not None for v in (blogger_blog_id, blogger_api_base, blogger_client_id, blogger_token_uri,
+                                       blogger_reject_action)):
+            set_config_values(row("blogger"), blog_id=blogger_blog_id, api_base=blogger_api_base,
+                              client_id=blogger_client_id, token_uri=blogger_token_uri,
+                              reject_action=blogger_reject_action)
         if disqus_forum is not None or disqus_api_base is not None:
             set_config_values(row("disqus"), forum=disqus_forum, api_base=disqus_api_base)
+        if perspective_queue is not None:
+            set_config_values(row("perspective"), queue=perspective_queue)
         if poll_interval is not None:
             for platform in ("blogger", "disqus"):
                 existing = get_config(session, site_id, platform)
@@ -144,6 +170,9 @@ def set_(site_id, outbound_url, wordpress_url, wordpress_user, wordpress_app_pas
                 values[key] = [secret_value] + [s for s in values.get(key, []) if s != secret_value][:2]
             else:
                 values[key] = secret_value
+            if key in ("access_token", "refresh_token"):
+                values.pop("expires_at", None)  # a token given by hand: its lifetime is unknown
+                set_auth(r, True)  # new credentials: the previous failure no longer holds
             write_secrets(settings, r, values)
         if coral_forget_old_secrets:
             r = row("coral")

@@ -33,8 +33,10 @@ def platform_operation(platform: str, to_status: str, reason: str | None) -> str
     spam = reason == "spam"
     if platform == "wordpress":  # POST /wp-json/wp/v2/comments/<id> {"status": ...}
         return {APPROVED: "approve", PENDING: "hold", REJECTED: "spam" if spam else "trash"}.get(to_status)
-    if platform == "blogger":  # comments.approve | markAsSpam | removeContent (no way back to pending)
-        return {APPROVED: "approve", REJECTED: "spam" if spam else "removecontent"}.get(to_status)
+    if platform == "blogger":  # comments.approve | markAsSpam (no way back to pending); the Blogger
+        # client turns a non-spam rejection into the site's chosen action (markAsSpam by default,
+        # removeContent only when chosen: it erases the text)
+        return {APPROVED: "approve", REJECTED: "spam"}.get(to_status)
     if platform == "disqus":  # posts/approve | posts/spam | posts/remove
         return {APPROVED: "approve", REJECTED: "spam" if spam else "remove"}.get(to_status)
     return None

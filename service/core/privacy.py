@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db.auth_tables import LoginAttempt
-from ..db.integration_tables import Delivery, TrainingLabel
+from ..db.integration_tables import AnalyzedText, Delivery, PlatformStatus, TrainingLabel
 from ..db.tables import APPROVED, REJECTED, Comment, ModerationAction, Post, Score, Site, utcnow
 from .security import hash_personal
 
@@ -87,6 +87,16 @@ def purge_older_than(session: Session, days: float, *, site_id: str | None = Non
         counts.comments = len(rows)
         return counts
     delete_comments(session, [r.id for r in rows], counts)
+    # texts scored through the Perspective API and kept for learning (never queued)
+    stale = delete(AnalyzedText).where(AnalyzedText.created_at < cutoff)
+    if site_id is not None:
+        stale = stale.where(AnalyzedText.site_id == site_id)
+    session.execute(stale.execution_options(synchronize_session=False))
+    # platforms' statuses not heard of since (WordPress write-back bookkeeping)
+    old_statuses = delete(PlatformStatus).where(PlatformStatus.updated_at < cutoff)
+    if site_id is not None:
+        old_statuses = old_statuses.where(PlatformStatus.site_id == site_id)
+    session.execute(old_statuses.execution_options(synchronize_session=False))
     if site_id is None:
         counts.login_attempts = session.execute(
             delete(LoginAttempt).where(LoginAttempt.created_at < cutoff)

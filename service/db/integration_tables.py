@@ -85,3 +85,40 @@ class TrainingLabel(Base):
     text: Mapped[str | None] = mapped_column(Text, nullable=True)  # when no stored comment carries it
     lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlatformStatus(Base):
+    """A comment's status on its platform as last known to Colombe (what the platform told
+    us at intake, then what we wrote back), so that a write-back that would change nothing
+    is not sent (WordPress answers 500 `rest_comment_failed_edit` to those)."""
+
+    __tablename__ = "platform_statuses"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnalyzedText(Base):
+    """A text scored through the Perspective-compatible API with `doNotStore: false` and
+    not queued for moderation (authoring-time checks): kept, with its scores, as unlabeled
+    material for per-site learning. Deduplicated per site on a hash of the text; purged
+    with `colombe purge`."""
+
+    __tablename__ = "analyzed_texts"
+    __table_args__ = (
+        UniqueConstraint("site_id", "text_hash", name="uq_analyzed_texts_site_hash"),
+        Index("ix_analyzed_texts_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))  # perspective
+    text_hash: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    scores: Mapped[dict] = mapped_column(JSON)
+    model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

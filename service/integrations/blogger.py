@@ -9,8 +9,15 @@ Poll: GET {api_base}/blogs/{blogId}/comments?status=LIVE&status=PENDING&fetchBod
       title, URL and text (context for the model).
 Cursor: `startDate` = the newest `published` of the last complete pass; while a pass spans
       several polls, its `pageToken` and newest date are kept in `state.resume`.
+Tokens: an access token lasts about an hour. With a refresh token and the OAuth client id
+      and secret stored, a new one is fetched before expiry and on a 401
+      (`google_oauth`); a refresh Google refuses is an `AuthError`: the connection shows
+      it (UI, metrics) instead of failing polls silently.
 Write-back: POST {api_base}/blogs/{blogId}/posts/{postId}/comments/{commentId}/
-      approve | spam (markAsSpam) | removecontent (removeContent).
+      approve (approved) | spam (markAsSpam: every rejection by default; hidden, text kept,
+      restorable from Blogger's Spam tab) | removecontent (removeContent: only when the site
+      chose `--blogger-reject-action remove`; it erases the text for good). Blogger cannot
+      put a comment back into moderation: a comment Colombe holds stays as it is.
 """
 from __future__ import annotations
 
@@ -22,7 +29,9 @@ from ..core.html import html_to_text
 from ..db.session import session_scope
 from ..db.tables import Post, Site
 from ..core.intake import CommentIn, PostIn, parse_timestamp
-from .common import HttpResult, PollBatch, PollError, get_config, http_request, read_secrets
+from . import google_oauth
+from .common import (AuthError, HttpResult, PollBatch, PollError, get_config, http_request, read_secrets, set_auth,
+                     write_secrets)
 
 DEFAULT_API_BASE = "https://blogger.googleapis.com/v3"
 PAGE_SIZE = 100
@@ -37,10 +46,29 @@ def _headers(secrets_: dict) -> dict:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def _get(settings: Settings, url: str, secrets_: dict) -> dict:
+REJECT_ACTIONS = ("spam", "remove", "none")
+
+
+def _call(settings: Settings, method: str, url: str, secrets_: dict, config: dict, body: bytes | None = None,
+          headers: dict | None = None) -> HttpResult:
+    """One API call with a valid access token; on 401, one refresh and one more try."""
+    google_oauth.valid_token(settings, secrets_, config)
+    result = http_request(method, url, body=body, timeout=settings.notify_timeout_s,
+                          headers={**_headers(secrets_), **(headers or {})})
+    if result.status == 401 and google_oauth.can_refresh(secrets_, config):
+        google_oauth.valid_token(settings, secrets_, config, force=True)
+        result = http_request(method, url, body=body, timeout=settings.notify_timeout_s,
+                              headers={**_headers(secrets_), **(headers or {})})
+    return result
+
+
+def _get(settings: Settings, url: str, secrets_: dict, config: dict | None = None) -> dict:
     if secrets_.get("api_key"):
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"key": secrets_["api_key"]})
-    result = http_request("GET", url, headers=_headers(secrets_), timeout=settings.notify_timeout_s)
+    result = _call(settings, "GET", url, secrets_, config or {})
+    if result.status == 401:
+        raise AuthError(f"Blogger refused the access token ({result.summary()[:200]}); store a refresh token "
+                        "(colombe integrations set SITE --blogger-refresh-token-stdin) or a new access token")
     if not result.ok:
         raise PollError(f"Blogger answered {result.summary()}")
     try:
@@ -89,7 +117,7 @@ def _with_posts(settings: Settings, config: dict, secrets_: dict, site_id: str, 
     for post_id in sorted(ids - known)[:20]:
         try:
             p = _get(settings, f"{_base(config)}/blogs/{urllib.parse.quote(config['blog_id'])}/posts/"
-                               f"{urllib.parse.quote(post_id)}", secrets_)
+                               f"{urllib.parse.quote(post_id)}", secrets_, config)
         except PollError:
             continue
         title = p.get("title") if isinstance(p.get("title"), str) else None
@@ -114,7 +142,7 @@ def fetch(settings: Settings, site_id: str, config: dict, secrets_: dict, state:
     if resume.get("page_token"):
         params.append(("pageToken", resume["page_token"]))
     url = f"{_base(config)}/blogs/{urllib.parse.quote(blog_id)}/comments?{urllib.parse.urlencode(params)}"
-    data = _get(settings, url, secrets_)
+    data = _get(settings, url, secrets_, config)
     items = data.get("items") or []
     if not isinstance(items, list):
         raise PollError("Blogger answered with an unexpected `items`")
@@ -144,18 +172,45 @@ def _after(a: str, b: str) -> bool:
         return False
 
 
+def operation(payload: dict, config: dict) -> str | None:
+    """The Blogger verb for a recorded decision (None: nothing to send)."""
+    op = payload.get("op")
+    if op == "spam" and payload.get("reason") != "spam":  # a rejection for another reason
+        action = config.get("reject_action") or "spam"
+        return {"spam": "spam", "remove": "removecontent", "none": None}.get(action, "spam")
+    return op
+
+
 def write_back(settings: Settings, session, site: Site, delivery) -> HttpResult:
     row = get_config(session, site.id, "blogger")
     if row is None or not row.enabled or not (row.config or {}).get("blog_id"):
         return HttpResult(410, b"", {}, "Blogger is no longer configured for this site")
+    config = dict(row.config or {})
     secrets_ = read_secrets(settings, row)
-    if not secrets_.get("access_token"):
-        return HttpResult(401, b"", {}, "no Blogger OAuth access token stored (colombe integrations set)")
+    if not secrets_.get("access_token") and not google_oauth.can_refresh(secrets_, config):
+        return HttpResult(401, b"", {}, "no Blogger OAuth token stored (colombe integrations set)")
     payload = delivery.payload
     if not payload.get("post_external_id"):
         return HttpResult(422, b"", {}, "the comment has no Blogger post id")
+    verb = operation(payload, config)
+    if verb is None:  # the site keeps rejected comments as they are on Blogger
+        return HttpResult(200, b"", {}, None)
     q = urllib.parse.quote
-    url = (f"{_base(row.config)}/blogs/{q(row.config['blog_id'])}/posts/{q(payload['post_external_id'])}"
-           f"/comments/{q(str(payload['comment_external_id']))}/{payload['op']}")
-    return http_request("POST", url, body=b"", timeout=settings.notify_timeout_s,
-                        headers={**_headers(secrets_), "Content-Type": "application/json"})
+    url = (f"{_base(config)}/blogs/{q(config['blog_id'])}/posts/{q(payload['post_external_id'])}"
+           f"/comments/{q(str(payload['comment_external_id']))}/{verb}")
+    try:
+        result = _call(settings, "POST", url, secrets_, config, body=b"", headers={"Content-Type": "application/json"})
+    except AuthError as exc:
+        result = HttpResult(401, b"", {}, str(exc))
+    except PollError as exc:  # the token endpoint is unreachable: try again later
+        result = HttpResult(0, b"", {}, str(exc))
+    if secrets_.pop("_changed", False):
+        write_secrets(settings, row, secrets_)
+    if result.status == 401:
+        set_auth(row, False, result.error or result.summary())
+        from .. import metrics
+
+        metrics.integration_auth_failure("blogger")
+    elif result.ok:
+        set_auth(row, True)
+    return result

@@ -18,7 +18,7 @@ from ..core.security import decrypt_secret, encrypt_secret
 from ..db.integration_tables import IntegrationConfig
 from ..db.tables import utcnow
 
-PLATFORMS = ("outbound", "wordpress", "blogger", "disqus", "coral")
+PLATFORMS = ("outbound", "wordpress", "blogger", "disqus", "coral", "perspective")
 USER_AGENT = "Colombe/0.1 (+self-hosted comment moderation)"
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 
@@ -39,6 +39,15 @@ def get_or_create_config(session: Session, site_id: str, platform: str) -> Integ
         session.add(row)
         session.flush()
     return row
+
+
+def coral_connected(settings: Settings) -> bool:
+    """Whether any site has an enabled Coral connection."""
+    from ..db.session import session_scope
+
+    with session_scope(settings.database_url) as session:
+        return session.scalar(select(IntegrationConfig.id).where(IntegrationConfig.platform == "coral",
+                                                                 IntegrationConfig.enabled.is_(True)).limit(1)) is not None
 
 
 def read_secrets(settings: Settings, row: IntegrationConfig | None) -> dict:
@@ -150,6 +159,45 @@ def redact(text: str | None, *secrets_) -> str | None:
 
 class PollError(Exception):
     """A poll failed (platform error, bad answer, missing configuration)."""
+
+
+class AuthError(PollError):
+    """The platform refused our credentials (expired or revoked token, failed refresh):
+    shown as the connection's auth status (UI, `colombe integrations show`, the
+    `colombe_integration_auth_ok` gauge) until a poll or a write-back succeeds again."""
+
+
+def integration_auth_health(session: Session) -> dict[tuple[str, str], bool]:
+    """(site, platform) → whether its credentials last worked, for enabled connections that
+    have been used (the `colombe_integration_auth_ok` gauge)."""
+    rows = session.execute(select(IntegrationConfig.site_id, IntegrationConfig.platform, IntegrationConfig.state)
+                           .where(IntegrationConfig.enabled.is_(True)))
+    return {(site, platform): (state or {})["auth"].get("status") == "ok"
+            for site, platform, state in rows if isinstance((state or {}).get("auth"), dict)}
+
+
+def auth_problems(session: Session, site_ids) -> list[dict]:
+    """Enabled connections whose credentials failed, for the moderator UI."""
+    rows = session.scalars(select(IntegrationConfig).where(IntegrationConfig.enabled.is_(True),
+                                                           IntegrationConfig.site_id.in_(list(site_ids) or ["\x00"])))
+    out = []
+    for row in rows:
+        auth = (row.state or {}).get("auth")
+        if isinstance(auth, dict) and auth.get("status") == "failed":
+            out.append({"site_id": row.site_id, "platform": row.platform, "error": auth.get("error"),
+                        "at": auth.get("at")})
+    return sorted(out, key=lambda p: (p["site_id"], p["platform"]))
+
+
+def set_auth(row: IntegrationConfig, ok: bool, message: str | None = None) -> None:
+    """Record a connection's credential health in `state["auth"]` (the caller commits)."""
+    state = dict(row.state or {})
+    previous = state.get("auth") or {}
+    if ok and previous.get("status") == "ok":
+        return
+    at = utcnow().isoformat()
+    state["auth"] = {"status": "ok", "at": at} if ok else {"status": "failed", "error": (message or "")[:300], "at": at}
+    row.state = state
 
 
 @dataclass

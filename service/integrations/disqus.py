@@ -11,6 +11,10 @@ Cursor: `since` = the newest `createdAt` of the last complete pass; during a pas
       kept, and `since` moves forward when the pass ends.
 Write-back: POST {api_base}/posts/approve.json | posts/spam.json | posts/remove.json
       with post=<id> and the moderator's access_token (+ api_key / api_secret).
+Credentials: Disqus access tokens expire (`expires_in` of Disqus's OAuth answer). An answer
+      that refuses our credentials (HTTP 401/403, or Disqus error codes about keys, tokens
+      or privileges) is an `AuthError`: the connection shows "credentials refused" in the
+      UI and `colombe_integration_auth_ok` drops to 0, instead of polls failing quietly.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import urllib.parse
 from ..config import Settings
 from ..db.tables import Site
 from ..core.intake import CommentIn, PostIn, parse_timestamp
-from .common import HttpResult, PollBatch, PollError, get_config, http_request, read_secrets
+from .common import AuthError, HttpResult, PollBatch, PollError, get_config, http_request, read_secrets, set_auth
 
 DEFAULT_API_BASE = "https://disqus.com/api/3.0"
 PAGE_SIZE = 100
@@ -27,6 +31,19 @@ PAGE_SIZE = 100
 
 def _base(config: dict) -> str:
     return (config.get("api_base") or DEFAULT_API_BASE).rstrip("/")
+
+
+# Disqus API error codes that mean "your key, token or privileges are not good enough":
+# 4 authentication required, 5 invalid API key, 9 wrong kind of key, 11 key not valid on
+# this domain, 12 not enough privileges, 17 the user cannot use this feature, 18 invalid
+# or expired access token.
+AUTH_CODES = {4, 5, 9, 11, 12, 17, 18}
+RECONNECT = "colombe integrations set SITE --disqus-access-token-stdin"
+
+
+def auth_refused(status: int, data) -> bool:
+    code = data.get("code") if isinstance(data, dict) else None
+    return status in (401, 403) or code in AUTH_CODES
 
 
 def _auth_params(secrets_: dict) -> list[tuple[str, str]]:
@@ -97,7 +114,11 @@ def fetch(settings: Settings, site_id: str, config: dict, secrets_: dict, state:
         data = None
     if not result.ok or not isinstance(data, dict) or data.get("code") != 0:
         detail = data.get("response") if isinstance(data, dict) else None
-        raise PollError(f"Disqus answered HTTP {result.status}: {str(detail or result.summary())[:300]}")
+        message = f"Disqus answered HTTP {result.status}: {str(detail or result.summary())[:300]}"
+        if auth_refused(result.status, data):
+            raise AuthError(f"{message} — the API key or the moderator's access token was refused (expired?); "
+                            f"store a new one: {RECONNECT}")
+        raise PollError(message)
     items = data.get("response") or []
     if not isinstance(items, list):
         raise PollError("Disqus answered with an unexpected `response`")
@@ -130,11 +151,20 @@ def write_back(settings: Settings, session, site: Site, delivery) -> HttpResult:
     result = http_request("POST", f"{_base(row.config)}/posts/{op}.json", body=body,
                           timeout=settings.notify_timeout_s,
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        data = result.json()
+    except ValueError:
+        data = None
+    if auth_refused(result.status, data):
+        message = (f"Disqus refused the credentials (HTTP {result.status}: "
+                   f"{str((data or {}).get('response') or '')[:150]}); store a new access token: {RECONNECT}")
+        set_auth(row, False, message)
+        from .. import metrics
+
+        metrics.integration_auth_failure("disqus")
+        return HttpResult(401, result.body, result.headers, message)
     if result.ok:
-        try:
-            data = result.json()
-        except ValueError:
-            data = None
         if not isinstance(data, dict) or data.get("code") != 0:
             return HttpResult(422, result.body, result.headers, "Disqus refused: " + result.body[:200].decode("utf-8", "replace"))
+        set_auth(row, True)
     return result

@@ -24,7 +24,8 @@ from ..db.integration_tables import IntegrationConfig
 from ..db.session import session_scope
 from ..db.tables import Site, utcnow
 from . import blogger, disqus
-from .common import PollBatch, PollError, read_secrets, redact  # noqa: F401  (PollBatch, PollError: re-exported)
+from .common import (AuthError, PollBatch, PollError, read_secrets, redact, set_auth,  # noqa: F401  (re-exported)
+                     write_secrets)
 
 log = logging.getLogger("colombe.pollers")
 # Who fetches each polled platform's pages.
@@ -60,9 +61,16 @@ def poll_site(settings: Settings, site_id: str, platform: str, enqueue=None) -> 
                 except PollError as exc:
                     row.last_error = redact(str(exc), *[v for v in secrets_.values() if isinstance(v, str)])
                     row.last_polled_at = utcnow()
+                    if isinstance(exc, AuthError):
+                        set_auth(row, False, row.last_error)
+                        metrics_auth_failure(platform)
+                    _keep_secrets(settings, row, secrets_)
                     session.commit()
                     raise
-                row.state = batch.state  # committed with the comments it covers
+                auth = (row.state or {}).get("auth")
+                row.state = {**batch.state, **({"auth": auth} if auth else {})}  # committed with its comments
+                set_auth(row, True)
+                _keep_secrets(settings, row, secrets_)
                 row.last_polled_at = utcnow()
                 row.last_error = None
                 results = []
@@ -80,6 +88,18 @@ def poll_site(settings: Settings, site_id: str, platform: str, enqueue=None) -> 
             break
     log.info("polled", extra={"site_id": site_id, "platform": platform, **counts})
     return counts
+
+
+def _keep_secrets(settings: Settings, row, secrets_: dict) -> None:
+    """A fetcher that refreshed its access token says so (`secrets_["_changed"]`): store it."""
+    if secrets_.pop("_changed", False):
+        write_secrets(settings, row, secrets_)
+
+
+def metrics_auth_failure(platform: str) -> None:
+    from .. import metrics
+
+    metrics.integration_auth_failure(platform)
 
 
 def _record_refusal(settings: Settings, site_id: str, platform: str, exc: BacklogFull) -> None:

@@ -187,6 +187,11 @@ FR: dict[str, str] = {
     "Some values are invalid:": "Certaines valeurs sont invalides :",
     "Pending": "En attente",
     # deliveries
+    "Connections that need you": "Connexions à réparer",
+    "{platform} ({site}): its credentials were refused or could not be renewed. Store new ones with `colombe integrations set`; polls and write-backs resume on their own.":
+        "{platform} ({site}) : ses identifiants ont été refusés ou n'ont pas pu être renouvelés. Enregistrez-en de "
+        "nouveaux avec `colombe integrations set` ; relevés et renvois reprennent d'eux-mêmes.",
+    "Since {at}:": "Depuis {at} :",
     "Deliveries": "Envois",
     "Dead letters": "Envois abandonnés",
     "dead letters": "envois abandonnés",

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..core.outbox import delivery_wakeup, retry_delivery
 from ..db.integration_tables import DELIVERY_DEAD, DELIVERY_STATES, Delivery
 from ..db.tables import ModerationAction, Site
+from ..integrations.common import auth_problems
 from ..web import db
 from .auth import actor_name, allowed_site_ids, can_see_site, current_user, login_required
 from .blueprint import bp
@@ -22,7 +23,8 @@ log = logging.getLogger("colombe.notify")
 
 DELIVERIES_PAGE = 50
 STATUS_FILTERS = ("all", DELIVERY_DEAD, *(s for s in DELIVERY_STATES if s != DELIVERY_DEAD))
-TARGET_NAMES = {"outbound": "Outbound webhook", "wordpress": "WordPress", "blogger": "Blogger", "disqus": "Disqus"}
+TARGET_NAMES = {"outbound": "Outbound webhook", "wordpress": "WordPress", "blogger": "Blogger", "disqus": "Disqus",
+                "coral": "Coral", "perspective": "Perspective"}
 
 
 def dead_delivery_count() -> int:
@@ -82,7 +84,9 @@ def deliveries_page():
         value = _as_id(request.args.get(key))
         if value is not None:
             notice = (key, value)
+    problems = auth_problems(session, site_ids or [])
     return render_template("deliveries.html", entries=entries, older=older, sites=sites, site_names=dict(sites),
+                           auth_problems=problems,
                            site=site or "", status=status, statuses=STATUS_FILTERS, filter_args=filter_args,
                            before=before or "", target_names=TARGET_NAMES, notice=notice, dead=DELIVERY_DEAD)
 

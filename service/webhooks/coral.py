@@ -4,12 +4,23 @@ Coral POSTs an ExternalModerationRequest (`action`, `comment.body`, `comment.par
 `author.id`, `author.role`, `story.id`, `story.url`, `site.id`, `tenantID`,
 `tenantDomain`) signed in `X-Coral-Signature`: one or more comma-separated
 `sha256=<hex>` HMACs of the raw body, one per active signing secret (several during a
-rotation). We store the comment (idempotently), score it in-process within the phase
-timeout, apply the site policy and answer:
+rotation). We store the comment (idempotently), score it in-process, apply the site
+policy and answer with exactly the documented ExternalModerationResponse
+(coralproject/talk `server/EXTERNAL_MODERATION_PHASES.md`):
 
-- 204, no body: no opinion (the comment is clean; Coral's other phases decide);
+- 204, no body: no opinion (the comment is clean, or we could not decide before the
+  deadline: Coral's other phases decide);
 - 200 `{"status": "SYSTEM_WITHHELD" | "REJECTED", "actions": [{"actionType": "FLAG",
-  "reason": "COMMENT_DETECTED_TOXIC" | "COMMENT_DETECTED_SPAM"}], "tags": []}`.
+  "reason": "COMMENT_DETECTED_TOXIC" | "COMMENT_DETECTED_SPAM"}]}`, `actions` only when
+  there is at least one. Never an empty array: Coral's joi schema requires at least one
+  item in `tags` (and `actions`' items are required objects), and a response that fails
+  it is dropped whole.
+
+Deadline: Coral waits `timeout` ms (200 by default) and then ignores the phase. We score in
+a helper thread and wait at most `COLOMBE_CORAL_DEADLINE_MS` from the request's start;
+past it we answer 204 and let the thread finish (the decision is stored, the comment
+shows in Colombe's queue). The model is loaded at start whenever a site has a Coral
+connection (`service.app`), so the first call does not pay for the load.
 
 Coral's own signing secrets are stored encrypted per site
 (`colombe integrations set SITE --coral-signing-secret-stdin`).
@@ -19,12 +30,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..core import sync_scoring
 from ..core.intake import BacklogFull, FieldErrors, validate_comment
 from ..core.scoring import score_comments
+from ..db.session import session_scope
 from ..db.tables import PENDING, RECEIVED, REJECTED, Comment, Site
 from ..integrations.common import get_config, read_secrets
 from ..web import accept_in_request, db, json_error, settings
@@ -34,6 +49,9 @@ log = logging.getLogger("colombe.coral")
 bp = Blueprint("integrations_coral", __name__)
 SIGNATURE_HEADER = "X-Coral-Signature"
 TOXIC_LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene")
+# Scoring runs here so that a request can stop waiting at its deadline; a few threads per
+# process are enough (each call is one comment, a few milliseconds once the model is loaded).
+_scorers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="colombe-coral")
 
 
 def coral_secrets(site: Site) -> list[str]:
@@ -100,19 +118,30 @@ _FIELD_NAMES = {"text": "comment.body", "post.id": "story.id", "post.url": "stor
                 "author.name": "author.id", "id": "comment"}
 
 
+def coral_response(status: str, reason_labels: set) -> dict:
+    """The ExternalModerationResponse document: `status`, plus `actions` only when there is a
+    flag to raise (no empty arrays, no `tags`)."""
+    actions = []
+    if reason_labels & set(TOXIC_LABELS):
+        actions.append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_TOXIC"})
+    if "spam" in reason_labels:
+        actions.append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"})
+    doc: dict = {"status": status}
+    if actions:
+        doc["actions"] = actions
+    return doc
+
+
 def coral_answer(comment: Comment):
-    if comment.status == RECEIVED:  # could not score in time: no opinion
+    if comment.status not in (PENDING, REJECTED):  # clean, or not scored in time: no opinion
         return Response(status=204)
     labels = {r.get("label") for r in (comment.reasons or []) if isinstance(r, dict)}
-    if comment.status not in (PENDING, REJECTED):
-        return Response(status=204)
-    actions = []
-    if labels & set(TOXIC_LABELS):
-        actions.append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_TOXIC"})
-    if "spam" in labels:
-        actions.append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"})
-    status = "REJECTED" if comment.status == REJECTED else "SYSTEM_WITHHELD"
-    return jsonify({"status": status, "actions": actions, "tags": []})
+    return jsonify(coral_response("REJECTED" if comment.status == REJECTED else "SYSTEM_WITHHELD", labels))
+
+
+def _score_one(settings_, comment_id: int) -> None:
+    with session_scope(settings_.database_url) as session:
+        score_comments(session, [comment_id], sync_scoring.model(settings_), settings_.score_prefix_chars)
 
 
 @bp.post("/integrations/coral/<site_id>")
@@ -146,12 +175,27 @@ def phase(site_id: str):
         return Response(status=204)
     comment = session.get(Comment, results[0].id)
     if comment.status == RECEIVED:
+        started = g.get("started") or time.perf_counter()
+        remaining = cfg.coral_deadline_ms / 1000 - (time.perf_counter() - started)
+        comment_id = comment.id
+        session.commit()  # end this read transaction: the answer must see the helper's commit
+        future = _scorers.submit(_score_one, cfg, comment_id)
         try:
-            score_comments(session, [comment.id], sync_scoring.model(cfg), cfg.score_prefix_chars)
-            session.commit()
+            future.result(timeout=max(0.0, remaining))
+        except FutureTimeout:  # answer "no opinion" in time rather than a verdict too late
+            future.add_done_callback(_log_failure)
+            log.info("coral: deadline reached, answering 204; scoring goes on",
+                     extra={"comment_ids": [comment_id], "deadline_ms": cfg.coral_deadline_ms})
+            return Response(status=204)
         except Exception:
-            session.rollback()
-            log.exception("coral: in-process scoring failed; the worker will score it", extra={"comment_ids": [c.external_id]})
+            log.exception("coral: in-process scoring failed; the worker will score it",
+                          extra={"comment_ids": [comment_id]})
             return Response(status=204)
         session.refresh(comment)
     return coral_answer(comment)
+
+
+def _log_failure(future) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("coral: background scoring failed; the worker will score it", exc_info=exc)

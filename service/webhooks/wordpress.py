@@ -5,7 +5,10 @@ Signed like the generic webhook, with one WordPress REST comment object
 {"comments": [...]}. Optional `_embedded.up[0]` (the post, as returned with `?_embed`)
 gives the post title, link and text for context. Each object is translated into the
 generic webhook's document, validated by `core.intake`, then accepted like any comment.
-Decisions go back through `service.integrations.wordpress` (the REST client).
+Decisions go back through `service.integrations.wordpress` (the REST client). Each
+object's `status` (approved, hold, spam, trash) is recorded as the comment's known
+WordPress status, so that a decision that would not change it is not written back;
+forward status changes too (the same object, again) to keep it current.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from flask import Blueprint
 
 from ..core.html import html_to_text
 from ..core.intake import FieldErrors, validate_comment
+from ..integrations.wordpress import remember_statuses, rest_status
+from ..web import db
 from .generic import receive_signed_comments
 
 bp = Blueprint("integrations_wordpress", __name__)
@@ -99,12 +104,21 @@ def parse_wordpress(body, max_batch: int, max_text: int):
         for name, message in local.items():
             errors.add(p + _FIELD_NAMES.get(name, name), message)
         if c is not None:
-            if isinstance(item.get("status"), str):
-                c.extra["wordpress_status"] = item["status"][:16]
+            if rest_status(item.get("status")):
+                c.extra["wordpress_status"] = rest_status(item["status"])
             out.append(c)
     return (out if not errors else []), dict(errors)
 
 
 @bp.post("/integrations/wordpress/<site_id>")
 def receive(site_id: str):
-    return receive_signed_comments(site_id, parse_wordpress, "some WordPress comment fields are invalid")
+    def parse_and_remember(body, max_batch: int, max_text: int):
+        comments, errors = parse_wordpress(body, max_batch, max_text)
+        statuses = {c.external_id: c.extra["wordpress_status"] for c in comments if c.extra.get("wordpress_status")}
+        if statuses:  # signature already checked: this is the site's own WordPress speaking
+            session = db()
+            remember_statuses(session, site_id, statuses)
+            session.commit()
+        return comments, errors
+
+    return receive_signed_comments(site_id, parse_and_remember, "some WordPress comment fields are invalid")

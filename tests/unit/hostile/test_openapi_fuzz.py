@@ -1,9 +1,10 @@
 """Schemathesis against /api/v1/openapi.json, every operation: no 5xx, responses match the schema.
 
 Runs in-process (WSGI) against the embedded app, positive and negative generation. The
-webhook's bodies are generated from the schema, then signed with the site's secret (so
-they get past the signature check and reach validation and storage); the bearer
-endpoints get site A's token. (Schemathesis' own pytest plugin is not used: it does not
+webhooks' bodies (generic and WordPress) are generated from the schema, then signed with
+the site's secret (so they get past the signature check and reach validation and
+storage); the bearer endpoints get site A's token, the Perspective and Akismet endpoints
+mostly its key. (Schemathesis' own pytest plugin is not used: it does not
 support pytest 9; each operation's strategy is driven by Hypothesis directly.)
 """
 from __future__ import annotations
@@ -41,7 +42,12 @@ def _send(env, case):
     if case.path_parameters and "id" in case.path_parameters:
         if hash(str(case.path_parameters["id"])) % 3 == 0:
             case.path_parameters["id"] = env["a_ids"][hash(str(case.path_parameters["id"])) % len(env["a_ids"])]
-    if case.operation.path == "/api/v1/sites/{site_id}/comments":
+    if case.operation.path.startswith("/v1alpha1/") and hash(str(case.query)) % 4:
+        case.query = {**(case.query or {}), "key": site["api_token"]}  # mostly a valid Perspective key
+    if case.operation.path.startswith("/1.1/") and isinstance(case.body, dict) and hash(str(case.body)) % 4:
+        case.body = {**case.body, "key" if case.operation.path.endswith("verify-key") else "api_key":
+                     site["api_token"]}  # mostly a valid Akismet key
+    if case.operation.path in ("/api/v1/sites/{site_id}/comments", "/integrations/wordpress/{site_id}"):
         if isinstance(case.body, bytes):
             body = case.body
         else:

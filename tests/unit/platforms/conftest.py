@@ -65,3 +65,27 @@ def live_app(env):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
+
+
+NODE_DIR = __import__("pathlib").Path(__file__).resolve().parent / "node"
+NODE_MODULES = NODE_DIR.parents[3] / ".cache" / "node" / "node_modules"
+
+
+def run_node(script: str, payload, needs: str, timeout: float = 60.0, args=()):
+    """Run tests/unit/platforms/node/<script> with `payload` as JSON on stdin; the real npm package
+    `needs` must be installed (scripts/ensure-node-packages.sh, run by `make test`)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    if not (NODE_MODULES / needs).is_dir():
+        pytest.skip(f"npm package {needs} is not installed in {NODE_MODULES} "
+                    "(scripts/ensure-node-packages.sh could not reach the npm registry)")
+    proc = subprocess.run(["node", str(NODE_DIR / script), *args], input=json.dumps(payload), text=True,
+                          capture_output=True, timeout=timeout,
+                          env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)

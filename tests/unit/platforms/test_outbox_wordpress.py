@@ -237,7 +237,8 @@ def test_decisions_about_one_comment_arrive_in_order(env):
         drain(env, lambda: all(d[2] in ("delivered", "superseded") for d in deliveries(env)))
         assert wp.comments[1].status == "trash"
         sent = [r.json()["status"] for r in wp.requests if r.method == "POST" and r.body]
-        assert sent == ["approve", "trash"]  # the 503'd approve, then only the newer decision
+        assert sent == ["trash"]  # the approve failed at its read (503), then only the newer decision is sent
+        assert [r.method for r in wp.requests][:2] == ["GET", "GET"]  # each write reads the comment first
         assert sorted(d[2] for d in deliveries(env) if d[1] == "wordpress") == ["delivered", "superseded"]
         events = [r.json()["decision"]["status"] for r in receiver.requests]
         assert events == ["approved", "approved", "rejected"]  # retried first event, then the second

@@ -110,14 +110,34 @@ def test_malformed_oversized_and_unauthenticated(env):
     assert r.status_code == 405 and "error" in r.json
 
 
-def test_do_not_store_false_stores_like_a_webhook(env):
+def test_do_not_store_false_keeps_the_text_for_learning_and_queues_nothing(env):
+    from service.db.integration_tables import AnalyzedText
     from service.db.session import session_scope
     from service.db.tables import Comment
 
     body = {"comment": {"text": "Joli texte"}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]}
     assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200
+    assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200  # same text: kept once
+    assert analyze(env["client"], env["a"]["api_token"], dict(body, comment={"text": "Autre"}, doNotStore=True)
+                   ).status_code == 200
+    with session_scope(env["settings"].database_url) as s:
+        assert s.scalars(select(Comment)).all() == []  # authoring-time calls never reach the queue
+        kept = s.scalars(select(AnalyzedText)).all()
+        assert [(k.site_id, k.text, k.lang, k.source) for k in kept] == [(env["a"]["id"], "Joli texte", "fr",
+                                                                          "perspective")]
+        assert set(kept[0].scores) >= {"toxicity", "spam"} and kept[0].model_version == env["model"].version
+    assert env["dispatcher"].sent == []
+
+
+def test_a_site_can_queue_perspective_calls_like_webhook_deliveries(env):
+    from service.db.session import session_scope
+    from service.db.tables import Comment
+    from tests.unit.platforms.platforms import configure
+
+    configure(env, env["a"], "perspective", queue=True)
+    body = {"comment": {"text": "Joli texte"}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["fr"]}
+    assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200
     assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200  # same text: one comment
-    assert analyze(env["client"], env["a"]["api_token"], dict(body, doNotStore=True)).status_code == 200
     with session_scope(env["settings"].database_url) as s:
         rows = s.scalars(select(Comment)).all()
         assert len(rows) == 1
@@ -278,3 +298,24 @@ def test_hostile_coral_ids_do_not_crash(env):
     r = env["client"].post(f"/integrations/coral/{env['a']['id']}", data=raw,
                            headers={"Content-Type": "application/json", "X-Coral-Signature": sig})
     assert r.status_code == 422 and "author.id" in r.json["fields"]
+
+
+def test_purge_removes_old_analyzed_texts_and_platform_statuses(env):
+    from datetime import timedelta
+
+    from service.core.privacy import purge_older_than
+    from service.db.integration_tables import AnalyzedText, PlatformStatus
+    from service.db.session import session_scope
+    from service.db.tables import utcnow
+    from service.integrations.wordpress import remember_statuses
+
+    body = {"comment": {"text": "Joli texte"}, "requestedAttributes": {"TOXICITY": {}}}
+    assert analyze(env["client"], env["a"]["api_token"], body).status_code == 200
+    with session_scope(env["settings"].database_url) as s:
+        remember_statuses(s, env["a"]["id"], {"12": "hold"})
+    with session_scope(env["settings"].database_url) as s:
+        purge_older_than(s, 1)
+        assert s.scalar(select(func.count()).select_from(AnalyzedText)) == 1  # recent: kept
+        purge_older_than(s, 0, now=utcnow() + timedelta(days=2))
+        assert s.scalar(select(func.count()).select_from(AnalyzedText)) == 0
+        assert s.scalar(select(func.count()).select_from(PlatformStatus)) == 0
