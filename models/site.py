@@ -1,0 +1,340 @@
+"""Per-site heads: a small logistic head per label on top of the global model's outputs.
+
+A site's moderators draw their own line (a war blog tolerates harsh politics, a cooking
+blog holds any politics as off-topic). A *site model* learns it from that site's labels
+only, in seconds, without touching the global artifact:
+
+    input  = Model.site_features(items)  ->  {"logits", "dense", "sparse"}
+    head   = logistic regression on  [ TF-IDF of the site's own n-grams (hashed columns seen
+             in its training comments, idf from them, rows L2-normalized)
+             | the global model's per-label logits (standardized)
+             | the global model's sentence vectors, when it has them (standardized) ]
+
+With few decisions the head leans on the global logits (dense, informative); with more it
+learns the site's words. Labels with too few examples of either class get no head: the
+global score stays. Everything is arrays + JSON (``to_bytes``/``from_bytes``: an ``.npz``
+loaded with ``allow_pickle=False``); nothing is ever unpickled.
+
+No Flask, no Celery, no database here: ``service.core.site_learning`` feeds it.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .names import LABELS
+
+__all__ = ["SITE_LABELS", "SiteParams", "SiteModel", "SiteModelError", "train_site_model", "roc_auc",
+           "bootstrap_auc_diff", "FORMAT_VERSION"]
+
+# The labels a moderator's decision can make positive (reject toxic / spam / off_topic);
+# approve makes every label negative, so the other labels never get positives.
+SITE_LABELS = ("toxicity", "spam", "off_topic")
+FORMAT_VERSION = 1
+
+
+class SiteModelError(ValueError):
+    """Site model bytes that are not a valid site model (or of another format)."""
+
+
+@dataclass(frozen=True)
+class SiteParams:
+    min_df: int = 2                 # an n-gram column is kept when at least this many training comments have it
+    max_features: int = 200_000     # most frequent columns kept at most
+    min_class: int = 10             # examples of each class a label needs for a head
+    C_grid: tuple = (0.5, 2.0, 8.0)  # inverse regularization strengths tried (cross-validated)
+    cv_folds: int = 3
+    global_scale: float = 1.0       # weight of the standardized global logits against the TF-IDF block
+    dense_scale: float = 0.5        # ... and of the standardized sentence vectors
+    seed: int = 13
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["C_grid"] = list(self.C_grid)
+        return d
+
+
+@dataclass
+class _Design:
+    """What turns site features into a head's input matrix."""
+
+    cols: np.ndarray            # int64, sorted hashed columns kept
+    idf: np.ndarray             # float32 per kept column
+    g_mean: np.ndarray          # float32 per global label
+    g_std: np.ndarray
+    d_mean: np.ndarray          # float32 per dense dimension
+    d_std: np.ndarray
+    global_scale: float
+    dense_scale: float
+    n_features: int = field(default=0)  # width of the global model's sparse block (checked)
+
+    def matrix(self, feats: dict) -> sp.csr_matrix:
+        Xs = feats["sparse"]
+        if Xs.shape[1] != self.n_features:
+            raise SiteModelError(f"sparse features have {Xs.shape[1]} columns, the site model expects "
+                                 f"{self.n_features} (another global model?)")
+        n = Xs.shape[0]
+        K = len(self.cols)
+        Xs = Xs.tocsr()
+        pos = np.searchsorted(self.cols, Xs.indices)
+        pos_c = np.minimum(pos, max(K - 1, 0))
+        keep = (pos < K) & (self.cols[pos_c] == Xs.indices) if K else np.zeros(len(Xs.indices), bool)
+        row = np.repeat(np.arange(n), np.diff(Xs.indptr))
+        T = sp.csr_matrix((Xs.data[keep].astype(np.float32) * self.idf[pos_c[keep]], (row[keep], pos_c[keep])),
+                          shape=(n, K), dtype=np.float32)  # duplicates summed
+        norms = np.sqrt(np.asarray(T.multiply(T).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        T = sp.diags((1.0 / norms).astype(np.float32)) @ T
+        G = (np.asarray(feats["logits"], np.float32) - self.g_mean) / self.g_std * self.global_scale
+        parts = [T, sp.csr_matrix(G)]
+        D = np.asarray(feats["dense"], np.float32)
+        if D.shape[1]:
+            parts.append(sp.csr_matrix((D - self.d_mean) / self.d_std * self.dense_scale))
+        return sp.hstack(parts, format="csr", dtype=np.float32)
+
+
+class SiteModel:
+    """A trained site model: immutable, thread-safe ``predict``."""
+
+    def __init__(self, meta: dict, arrays: dict):
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise SiteModelError(f"site model format {meta.get('format_version')} unsupported "
+                                 f"(expected {FORMAT_VERSION})")
+        self.meta = meta
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.global_version: str = meta["global_version"]
+        self.design = _Design(
+            cols=arrays["cols"].astype(np.int64), idf=arrays["idf"].astype(np.float32),
+            g_mean=arrays["g_mean"].astype(np.float32), g_std=arrays["g_std"].astype(np.float32),
+            d_mean=arrays["d_mean"].astype(np.float32), d_std=arrays["d_std"].astype(np.float32),
+            global_scale=float(meta["params"]["global_scale"]), dense_scale=float(meta["params"]["dense_scale"]),
+            n_features=int(meta["n_features"]))
+        self.W = arrays["W"].astype(np.float32)      # (columns of the design matrix, len(labels))
+        self.b = arrays["b"].astype(np.float64)      # (len(labels),)
+        if self.W.shape[1] != len(self.labels) or self.b.shape != (len(self.labels),):
+            raise SiteModelError("site model weights do not match its labels")
+
+    # -- scoring -------------------------------------------------------------
+    def predict(self, feats: dict) -> np.ndarray:
+        """(n, len(self.labels)) probabilities."""
+        n = feats["sparse"].shape[0]
+        if n == 0 or not self.labels:
+            return np.zeros((n, len(self.labels)))
+        X = self.design.matrix(feats)
+        if X.shape[1] != self.W.shape[0]:
+            raise SiteModelError(f"site model expects {self.W.shape[0]} inputs, got {X.shape[1]} "
+                                 "(the global model's outputs changed shape)")
+        z = np.asarray(X @ self.W, dtype=np.float64) + self.b
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def apply(self, scores: np.ndarray, feats: dict) -> np.ndarray:
+        """Global scores (n, len(LABELS)) with this site's heads in place of their labels."""
+        out = np.array(scores, dtype=np.float64, copy=True)
+        if not self.labels or out.shape[0] == 0:
+            return out
+        probs = self.predict(feats)
+        for j, label in enumerate(self.labels):
+            out[:, LABELS.index(label)] = probs[:, j]
+        return out
+
+    # -- storage -------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """One ``.npz`` holding the arrays and the metadata as a JSON string (no pickle)."""
+        buf = io.BytesIO()
+        d = self.design
+        np.savez_compressed(buf, meta=np.frombuffer(json.dumps(self.meta, sort_keys=True).encode("utf-8"), np.uint8),
+                            cols=d.cols, idf=d.idf, g_mean=d.g_mean, g_std=d.g_std, d_mean=d.d_mean,
+                            d_std=d.d_std, W=self.W, b=self.b)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "SiteModel":
+        try:
+            with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+        except (ValueError, KeyError, OSError, UnicodeDecodeError) as e:
+            raise SiteModelError(f"not a site model ({e})") from e
+        try:
+            return cls(meta, arrays)
+        except KeyError as e:
+            raise SiteModelError(f"site model lacks {e}") from e
+
+    @staticmethod
+    def digest(blob: bytes) -> str:
+        return hashlib.sha256(blob).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"<SiteModel labels={self.labels} on {self.global_version}>"
+
+
+# --- training -------------------------------------------------------------------------
+
+def _standardize(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a = np.asarray(a, np.float64)
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        return np.zeros(a.shape[1], np.float32), np.ones(a.shape[1], np.float32)
+    mean = a.mean(axis=0)
+    std = a.std(axis=0)
+    std[std < 1e-6] = 1.0
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _kept_columns(Xs: sp.csr_matrix, params: SiteParams) -> tuple[np.ndarray, np.ndarray]:
+    """Columns present in at least min_df training rows (the most frequent max_features), and
+    their smoothed idf over those rows."""
+    n = Xs.shape[0]
+    # document frequency: unique (row, column) pairs
+    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(Xs.indptr))
+    pairs = np.unique(row * Xs.shape[1] + Xs.indices.astype(np.int64))
+    cols, df = np.unique(pairs % Xs.shape[1], return_counts=True)
+    keep = df >= params.min_df
+    cols, df = cols[keep], df[keep]
+    if len(cols) > params.max_features:
+        top = np.argsort(-df, kind="stable")[: params.max_features]
+        top.sort()
+        cols, df = cols[top], df[top]
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    return cols.astype(np.int64), idf
+
+
+def _fit(X, y, C: float, seed: int):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=seed)
+    clf.fit(X, y)
+    return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
+
+
+def _choose_C(X, y, params: SiteParams) -> tuple[float, dict]:
+    """The C of the grid with the best mean ROC AUC over stratified folds of the training rows."""
+    grid = list(params.C_grid)
+    if len(grid) == 1:
+        return grid[0], {}
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = min(params.cv_folds, int(min(y.sum(), len(y) - y.sum())))
+    if folds < 2:
+        return grid[len(grid) // 2], {}
+    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
+    scores = {C: [] for C in grid}
+    for tr, va in skf.split(np.zeros(len(y)), y):
+        for C in grid:
+            w, b = _fit(X[tr], y[tr], C, params.seed)
+            auc = roc_auc(y[va], np.asarray(X[va] @ w).ravel() + b)
+            if auc is not None:
+                scores[C].append(auc)
+    means = {C: float(np.mean(v)) if v else 0.0 for C, v in scores.items()}
+    best = max(grid, key=lambda C: (means[C], -abs(np.log(C))))
+    return best, {str(C): round(m, 4) for C, m in means.items()}
+
+
+def train_site_model(feats: dict, targets: dict[str, np.ndarray], global_version: str,
+                     params: SiteParams | None = None, extra_meta: dict | None = None,
+                     progress=None) -> SiteModel:
+    """Train the heads of one site.
+
+    ``feats``: ``Model.site_features`` of the training comments. ``targets``: per label
+    an int array over the same rows, 1 positive, 0 negative, -1 unknown (not used for that
+    label). A label gets a head when it has at least ``params.min_class`` rows of each
+    class; ``progress(step_text)`` is called between steps.
+    """
+    params = params or SiteParams()
+    started = time.perf_counter()
+    Xs = feats["sparse"].tocsr()
+    cols, idf = _kept_columns(Xs, params)
+    g_mean, g_std = _standardize(feats["logits"])
+    d_mean, d_std = _standardize(feats["dense"])
+    design = _Design(cols, idf, g_mean, g_std, d_mean, d_std, params.global_scale, params.dense_scale,
+                     n_features=Xs.shape[1])
+    X = design.matrix(feats)
+    labels, W, b, info = [], [], [], {}
+    for label in LABELS:
+        if label not in targets:
+            continue
+        y_all = np.asarray(targets[label])
+        rows = np.where(y_all >= 0)[0]
+        y = (y_all[rows] == 1).astype(np.int32)
+        pos, neg = int(y.sum()), int(len(y) - y.sum())
+        if pos < params.min_class or neg < params.min_class:
+            info[label] = {"head": False, "positives": pos, "negatives": neg,
+                           "reason": f"fewer than {params.min_class} examples of one class"}
+            continue
+        if progress:
+            progress(f"head {label}")
+        C, cv = _choose_C(X[rows], y, params)
+        w, b0 = _fit(X[rows], y, C, params.seed)
+        labels.append(label)
+        W.append(w)
+        b.append(b0)
+        info[label] = {"head": True, "positives": pos, "negatives": neg, "C": C, "cv_auc": cv}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "labels": labels,
+        "global_version": global_version,
+        "n_features": int(Xs.shape[1]),
+        "columns_kept": int(len(cols)),
+        "dense_dims": int(np.asarray(feats["dense"]).shape[1]),
+        "params": params.to_json(),
+        "heads": info,
+        "train_rows": int(Xs.shape[0]),
+        "train_seconds": round(time.perf_counter() - started, 3),
+        **(extra_meta or {}),
+    }
+    width = X.shape[1]
+    arrays = {"cols": cols, "idf": idf, "g_mean": g_mean, "g_std": g_std, "d_mean": d_mean, "d_std": d_std,
+              "W": (np.column_stack(W) if W else np.zeros((width, 0))).astype(np.float32),
+              "b": np.array(b, dtype=np.float64)}
+    return SiteModel(meta, arrays)
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+def roc_auc(y, p) -> float | None:
+    """ROC AUC (ties count half); None when ``y`` has a single class."""
+    y = np.asarray(y).astype(bool)
+    p = np.asarray(p, dtype=np.float64)
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    from scipy.stats import rankdata
+
+    r = rankdata(p)
+    return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def bootstrap_auc_diff(y, p_new, p_old, n_boot: int = 1000, seed: int = 13) -> dict | None:
+    """Paired bootstrap of AUC(new) - AUC(old) over the same comments (resampled within
+    each class, so every resample has both): the observed difference, a 90 % interval and
+    the share of resamples where the new model is better."""
+    y = np.asarray(y).astype(bool)
+    p_new = np.asarray(p_new, np.float64)
+    p_old = np.asarray(p_old, np.float64)
+    pos, neg = np.where(y)[0], np.where(~y)[0]
+    if len(pos) == 0 or len(neg) == 0:
+        return None
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(seed)
+    diffs = np.empty(n_boot)
+    for k in range(n_boot):
+        idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        yy = np.zeros(len(idx), bool)
+        yy[: len(pos)] = True
+        aucs = []
+        for p in (p_new, p_old):
+            r = rankdata(p[idx])
+            aucs.append((r[yy].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+        diffs[k] = aucs[0] - aucs[1]
+    observed = roc_auc(y, p_new) - roc_auc(y, p_old)
+    return {"delta": round(float(observed), 4), "lo90": round(float(np.quantile(diffs, 0.05)), 4),
+            "hi90": round(float(np.quantile(diffs, 0.95)), 4),
+            "p_better": round(float((diffs > 0).mean() + 0.5 * (diffs == 0).mean()), 4),
+            "n": int(len(y)), "positives": int(len(pos)), "resamples": n_boot}
