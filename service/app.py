@@ -86,6 +86,12 @@ def build_dispatcher(settings: Settings):
     ).start()
 
 
+def build_site_jobs(settings: Settings):
+    from .core.site_jobs import CelerySiteJobs, InProcessSiteJobs
+
+    return CelerySiteJobs(settings) if settings.broker_url else InProcessSiteJobs(settings)
+
+
 def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
     app.extensions["colombe"] = {
         "settings": settings,
         "dispatcher": _make_dispatcher_getter(settings, dispatcher),
+        "site_jobs": build_site_jobs(settings),  # site model runs and rescoring (core/site_jobs.py)
     }
 
     for bp in BLUEPRINTS:
@@ -145,6 +152,8 @@ def _start_background(app: Flask, settings: Settings) -> None:
 
         get_dispatcher = app.extensions["colombe"]["dispatcher"]
         state["thread"] = IntegrationsThread(settings, enqueue=lambda ids: get_dispatcher().score(ids)).start()
+        if settings.embedded:  # site model runs, checks and rescoring in-process (production: Celery tasks)
+            state["site_jobs"] = app.extensions["colombe"]["site_jobs"].start()
     app.extensions["colombe_integrations"] = state
 
 
