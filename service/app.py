@@ -18,6 +18,7 @@ from . import metrics, moderation
 from .api.akismet import bp as akismet_bp
 from .api.deliveries import bp as deliveries_bp
 from .api.perspective import bp as perspective_bp
+from .api.site_models import bp as site_models_bp
 from .api.views import bp as api_bp
 from .config import Settings
 from .db.ids import ID_MAX
@@ -32,6 +33,7 @@ log = logging.getLogger("colombe.http")
 BLUEPRINTS = (
     webhooks_bp, wordpress_bp, coral_bp,  # where comments arrive (signed webhooks, Coral's phase)
     api_bp, deliveries_bp,  # the JSON API (+ OpenAPI), the outbox and connections
+    site_models_bp,  # a site's own models: versions, promote, rollback
     perspective_bp, akismet_bp,  # drop-in scoring APIs (Perspective, Akismet), scored in-process
     ops_bp,  # /healthz, /readyz, /metrics
 )

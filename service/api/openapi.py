@@ -19,6 +19,9 @@ def openapi_document() -> dict:
             if isinstance(op, dict) and "security" in op:
                 op["security"] = [{"bearer": []}]
     doc["paths"].update(paths)
+    from .site_models import openapi_paths as site_model_paths
+
+    doc["paths"].update(site_model_paths())  # per-site learning, documented next to its code
     return doc
 
 
