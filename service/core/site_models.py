@@ -45,13 +45,13 @@ def learning_row(session: Session, site_id: str, lock: str | None = None) -> Sit
     if lock == "update" and session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
     row = session.scalar(q)
-    if row is None:
-        row = SiteLearning(site_id=site_id, promote_mode=PROMOTE_AUTO, labels_at_last_run=0, new_labels=0,
-                           updated_at=utcnow())
-        session.add(row)
-        session.flush()
-        if lock == "update" and session.get_bind().dialect.name == "postgresql":
-            row = session.scalar(q)
+    if row is None:  # created once; a concurrent creator wins quietly
+        from ..db.bulk import dialect_insert
+
+        session.execute(dialect_insert(session, SiteLearning.__table__).values(
+            site_id=site_id, promote_mode=PROMOTE_AUTO, labels_at_last_run=0, new_labels=0, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["site_id"]))
+        row = session.scalar(q)
     return row
 
 
