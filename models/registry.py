@@ -261,6 +261,15 @@ class Model:
 
     def score_batch(self, items: list[dict]) -> list[dict]:
         scores, langs, _ = self.raw_scores(items)
+        return self._outputs(items, scores, langs)
+
+    def score_batch_with_site_features(self, items: list[dict]) -> tuple[list[dict], dict]:
+        """``score_batch(items)`` and ``site_features(items)`` from one forward pass (what
+        scoring uses for the comments of a site with its own model)."""
+        scores, langs, _, site = self._forward(items, want_site=True)
+        return self._outputs(items, scores, langs), site
+
+    def _outputs(self, items: list[dict], scores: np.ndarray, langs: list[str]) -> list[dict]:
         out = []
         rows = np.round(scores, 6).tolist()
         for i, it in enumerate(items):
