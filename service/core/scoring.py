@@ -143,9 +143,8 @@ def _score_and_write(session: Session, comments: list[ClaimedComment], model, ma
                      rescoring: bool) -> list[ClaimedComment]:
     started = time.perf_counter()
     items = build_items(session, comments, max_chars)
-    outputs = model.score_batch(items)
     # the site's live model (if any) replaces the global scores of its labels; its candidate scores in shadow
-    versions, shadow = site_scoring.apply(session, model, [c.site_id for c in comments], items, outputs)
+    outputs, versions, shadow = site_scoring.score_with_sites(session, model, [c.site_id for c in comments], items)
     elapsed = time.perf_counter() - started
     metrics.scoring(elapsed, len(comments))
     policies = site_policies(session, model, {c.site_id for c in comments})

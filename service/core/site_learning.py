@@ -1,15 +1,16 @@
 """One training run of a site model: labels -> candidate -> shadow test -> promotion.
 
 1. The site's labels (`site_labels.collect_labels`), oldest judgement first.
-2. Time split: the newest ones are held out (at least 20 %, and every decision the live
-   site model has not seen when there are more of those; at most half).
-3. A candidate is trained on the older ones (`models.site.train_site_model`) and compared
-   with the live model (the live site model when it sits on the running global model, else
-   the global model) on the held-out ones: ROC AUC per label, a paired bootstrap of the AUC
+2. Time split: the newest half is held out (and every decision the live site model has
+   not seen when there are more of those; at most 60 %), in three forward-chained windows.
+3. Each window is predicted by a twin trained on every label older than it
+   (`models.site.train_site_model`); the pooled predictions are compared with the live
+   model's (the live site model when it sits on the running global model, else the global
+   model) on the same comments: ROC AUC per label, a paired bootstrap of the AUC
    difference, and how many of those decisions each would have gotten right at the site's
    thresholds.
-4. The stored candidate is the same recipe refit on every label (the figures are those of
-   its held-out twin). It is promoted when `--promote force`, or when `auto` and the site's
+4. The stored candidate is the same recipe fit on every label (the figures are those of
+   its held-out twins). It is promoted when `--promote force`, or when `auto` and the site's
    mode is auto and `verdict` says it beats the live model; else it stays the candidate and
    scores new comments in shadow.
 5. After a promotion the site's pending queue is rescored.
@@ -36,7 +37,7 @@ from .site_models import add_candidate, event, learning_row, load_site_model, pr
 log = logging.getLogger("colombe.site_learning")
 
 PROMOTE_CHOICES = ("auto", "never", "force")
-EVAL_SHARE = 0.2
+EVAL_SHARE = 0.5  # the newest half is held out (forward-chained windows): at least the 20 % the issue asks
 MIN_EVAL_CLASS = 5  # held-out examples of each class a label needs to be judged
 RUN_STALE = timedelta(minutes=30)  # a run that started longer ago is taken as dead
 CHUNK = 500
@@ -74,9 +75,18 @@ def _targets(labels, idx=None) -> dict:
 
 
 def split_point(n: int, unseen_by_live: int) -> int:
-    """How many of the n labels (oldest first) train the held-out twin."""
-    n_eval = max(math.ceil(EVAL_SHARE * n), min(unseen_by_live, n // 2))
+    """Where the held-out newest labels start (oldest first): the newest EVAL_SHARE of them,
+    or every label the live site model has not seen when there are more (at most 60 %)."""
+    n_eval = max(math.ceil(EVAL_SHARE * n), min(unseen_by_live, (n * 3) // 5))
     return n - n_eval
+
+
+def windows(cut: int, n: int) -> list[tuple[int, int]]:
+    """The held-out range [cut, n) in forward-chained windows: each is predicted by a twin
+    trained on every label before it (three windows when there are enough labels)."""
+    k = 3 if n - cut >= 150 else 1
+    edges = [cut + round(i * (n - cut) / k) for i in range(k + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
 def _right_at_thresholds(scores, labels, policy) -> dict:
@@ -211,7 +221,7 @@ def _run(settings, site_id, model, promote_mode, site_mode, actor, progress) -> 
     import numpy as np
 
     from models.names import LABELS
-    from models.site import SiteModel, SiteParams, train_site_model
+    from models.site import SiteModel, SiteParams, hyper_of, train_site_model
 
     with session_scope(settings.database_url) as s:
         cutoff = utcnow()
@@ -235,31 +245,42 @@ def _run(settings, site_id, model, promote_mode, site_mode, actor, progress) -> 
         return base
     unseen = sum(1 for lab in labels if live_until is None or lab.decided_at > live_until)
     cut = split_point(n, unseen if live_model is not None else 0)
-    train_idx, eval_idx = np.arange(cut), np.arange(cut, n)
     params = SiteParams()
-    tr_targets = _targets(labels, train_idx)
+    tr_targets = _targets(labels, np.arange(cut))
     if not any(min(int((t == 1).sum()), int((t == 0).sum())) >= params.min_class for t in tr_targets.values()):
         base["reason"] = (f"not enough examples of each class: every label needs {params.min_class} positive "
                           f"and {params.min_class} negative decisions among the {cut} older ones")
         return base
     items = [lab.item for lab in labels]
     feats = _features(model, items, progress, "features")
-    if progress:
-        progress("training the held-out twin", 0, 0)
-    twin = train_site_model(_rows(feats, train_idx), tr_targets, model.version, params)
+    eval_idx = np.arange(cut, n)
+    eval_items = [items[i] for i in eval_idx]
     if progress:
         progress("shadow test", 0, 0)
-    eval_items = [items[i] for i in eval_idx]
     global_scores = np.array([[o["scores"][lab] for lab in LABELS] for o in model.score_batch(eval_items)])
     ev_feats = _rows(feats, eval_idx)
     live_scores = live_model.apply(global_scores, ev_feats) if live_model is not None else global_scores
-    cand_scores = twin.apply(global_scores, ev_feats)
-    figures = evaluate(twin, live_scores, cand_scores, [labels[i] for i in eval_idx], policy)
+    cand_scores = np.array(global_scores, copy=True)
+    twin_seconds, twin_heads, hyper = 0.0, None, None
+    for a, b in windows(cut, n):  # each window predicted by a twin trained on everything older
+        if progress:
+            progress(f"held-out twin for decisions {a + 1}-{b} of {n}", 0, 0)
+        # the first twin (the labels before every window) chooses the hyperparameters; the others
+        # and the final model reuse them: the figures stay out-of-sample, and the run stays fast
+        twin = train_site_model(_rows(feats, np.arange(a)), _targets(labels, np.arange(a)), model.version, params,
+                                hyper=hyper)
+        hyper = hyper if hyper is not None else hyper_of(twin)
+        rows = np.arange(a - cut, b - cut)
+        cand_scores[rows] = twin.apply(global_scores[rows], _rows(ev_feats, rows))
+        twin_seconds += float(twin.meta["train_seconds"])
+        twin_heads = twin  # the last (largest) twin: which labels have a head
+    figures = evaluate(twin_heads, live_scores, cand_scores, [labels[i] for i in eval_idx], policy)
     figures["live_version"] = live_version
+    figures["windows"] = [[int(a), int(b)] for a, b in windows(cut, n)]
     if progress:
         progress("training the candidate on every decision", 0, 0)
-    final = train_site_model(feats, _targets(labels), model.version, params,
-                             extra_meta={"held_out_twin": twin.meta["heads"]})
+    final = train_site_model(feats, _targets(labels), model.version, params, hyper=hyper,
+                             extra_meta={"held_out_twin": twin_heads.meta["heads"]})
     blob = final.to_bytes()
     promote_it, why = verdict(figures, settings.site_promotion_margin)
     tox = figures["labels"]["toxicity"]
@@ -267,7 +288,7 @@ def _run(settings, site_id, model, promote_mode, site_mode, actor, progress) -> 
         row = add_candidate(s, site_id, global_version=model.version, blob=blob, sha256=SiteModel.digest(blob),
                             labels=list(final.labels), evaluation=figures, meta=final.meta,
                             train_decisions=cut, eval_decisions=n - cut, trained_until=labels[-1].decided_at,
-                            train_seconds=float(final.meta["train_seconds"]) + float(twin.meta["train_seconds"]),
+                            train_seconds=float(final.meta["train_seconds"]) + twin_seconds,
                             actor=actor)
         event(s, site_id, "train", actor, version=row.version, reason=why,
               details={"train_decisions": cut, "eval_decisions": n - cut, "labels": list(final.labels)})

@@ -169,7 +169,7 @@ def actor_kind(actor: str) -> str:
 
 _cache_lock = threading.Lock()
 _cache: OrderedDict = OrderedDict()  # version -> SiteModel
-CACHE_SIZE = 64
+CACHE_SIZE = 32  # loaded site models per process (a few MB each)
 
 
 def load_site_model(session: Session, version: str):

@@ -60,20 +60,44 @@ def models_for(session: Session, global_version: str, site_ids: set[str], lock: 
     return out
 
 
-def apply(session: Session, model, site_ids: list[str], items: list[dict], outputs: list[dict],
-          lock: bool = True) -> tuple[list[str], list[dict]]:
-    """Put the live site models' scores into `outputs` (in place). Returns the version of
-    each comment's scores and the shadow score rows (`{"index", "version", "scores"}`)."""
+def score_with_sites(session: Session, model, site_ids: list[str], items: list[dict],
+                     lock: bool = True) -> tuple[list[dict], list[str], list[dict]]:
+    """The model's outputs for `items` (comments of `site_ids`), with the live site models'
+    scores in place of the global ones for their labels. Returns (outputs, the version of
+    each comment's scores, the shadow score rows `{"index", "version", "scores"}`).
+
+    One forward pass when the model offers `score_batch_with_site_features` (its outputs and
+    `site_features` together); else `score_batch`, then `site_features` of the comments
+    whose site has a model."""
+    models = models_for(session, model.version, set(site_ids), lock=lock)
+    need = [i for i, s in enumerate(site_ids) if s in models.live or s in models.shadow]
+    if not need:
+        return model.score_batch(items), [model.version] * len(items), []
+    one_pass = getattr(model, "score_batch_with_site_features", None)
+    if one_pass is not None:
+        outputs, feats = one_pass(items)
+        if len(need) < len(items):
+            feats = _rows(feats, need)
+    else:
+        outputs = model.score_batch(items)
+        feats = model.site_features([items[i] for i in need])
+    versions, shadow = _apply(models, model, site_ids, need, outputs, feats)
+    return outputs, versions, shadow
+
+
+def _rows(feats: dict, idx) -> dict:
+    return {"logits": feats["logits"][idx], "dense": feats["dense"][idx], "sparse": feats["sparse"][idx]}
+
+
+def _apply(models: SiteModels, model, site_ids: list[str], idx: list[int], outputs: list[dict],
+           feats: dict) -> tuple[list[str], list[dict]]:
+    """Put the live site models' scores into `outputs` (in place); `feats` are the site
+    features of the comments `idx`."""
     import numpy as np
 
     from models.names import LABELS
 
-    versions = [model.version] * len(items)
-    models = models_for(session, model.version, set(site_ids), lock=lock)
-    if not models.live and not models.shadow:
-        return versions, []
-    idx = [i for i, s in enumerate(site_ids) if s in models.live or s in models.shadow]
-    feats = model.site_features([items[i] for i in idx])
+    versions = [model.version] * len(outputs)
     base = np.array([[outputs[i]["scores"][lab] for lab in LABELS] for i in idx], dtype=np.float64)
     shadow = []
     by_site: dict[str, list[int]] = {}
@@ -81,21 +105,21 @@ def apply(session: Session, model, site_ids: list[str], items: list[dict], outpu
         by_site.setdefault(site_ids[i], []).append(k)
     for site_id, ks in by_site.items():
         rows = np.array(ks)
-        sub = {"logits": feats["logits"][rows], "dense": feats["dense"][rows], "sparse": feats["sparse"][rows]}
+        sub = feats if len(ks) == len(idx) else _rows(feats, rows)
         sub_base = base[rows]
         empty = ~sub_base.any(axis=1)  # empty text: nothing to judge, zeros stay
-        if site_id in models.live:
-            version, sm = models.live[site_id]
+        for which in ("live", "shadow"):
+            hit = getattr(models, which).get(site_id)
+            if hit is None:
+                continue
+            version, sm = hit
             new = sm.apply(sub_base, sub)
             new[empty] = 0.0
             for k, row in zip(ks, np.round(new, 6).tolist()):
-                i = idx[k]
-                outputs[i]["scores"] = dict(zip(LABELS, row))
-                versions[i] = version
-        if site_id in models.shadow:
-            version, sm = models.shadow[site_id]
-            new = sm.apply(sub_base, sub)
-            new[empty] = 0.0
-            for k, row in zip(ks, np.round(new, 6).tolist()):
-                shadow.append({"index": idx[k], "version": version, "scores": dict(zip(LABELS, row))})
+                scores = dict(zip(LABELS, row))
+                if which == "live":
+                    outputs[idx[k]]["scores"] = scores
+                    versions[idx[k]] = version
+                else:
+                    shadow.append({"index": idx[k], "version": version, "scores": scores})
     return versions, shadow

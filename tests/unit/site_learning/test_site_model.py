@@ -77,3 +77,11 @@ def test_roc_auc_and_paired_bootstrap():
     assert b["delta"] > 0.3 and b["lo90"] > 0 and b["p_better"] > 0.99
     same = bootstrap_auc_diff(y, good, good, n_boot=100)
     assert same["delta"] == 0 and same["lo90"] == 0 and same["hi90"] == 0
+
+
+def test_scoring_without_the_matrix_equals_the_training_matrix():
+    m, feats, y = _data(150)
+    sm = train_site_model(feats, {"toxicity": y}, m.version)
+    X = sm.design.matrix(feats)
+    z = np.asarray(X @ sm.W).ravel() + sm.b[0]
+    assert np.allclose(sm.design.linear(feats, sm.W, sm.b)[:, 0], z, atol=1e-4)
