@@ -55,6 +55,7 @@ class SiteParams:
     # the global model misleads on this site (its line differs), 1 when it knows it well
     global_grid: tuple = (0.0, 0.5, 1.0)
     cv_folds: int = 3
+    cv_max_rows: int = 2000         # the grid is cross-validated on the newest rows at most (speed)
     dense_scale: float = 0.5        # weight of the standardized sentence vectors
     seed: int = 13
 
@@ -80,9 +81,8 @@ class _Design:
     n_features: int = field(default=0)  # width of the global model's sparse block (checked)
 
     def _entries(self, feats: dict):
-        """The kept n-gram occurrences: (row, kept column, tf-idf value / row norm). The row
-        norm is taken over the occurrences (a repeated n-gram counts once per occurrence):
-        cheap at scoring time, and the same definition in training."""
+        """The kept n-gram occurrences: (row, kept column, tf-idf value / L2 norm of the row's
+        TF-IDF vector); a column repeated in a row adds up."""
         Xs = feats["sparse"]
         if Xs.shape[1] != self.n_features:
             raise SiteModelError(f"sparse features have {Xs.shape[1]} columns, the site model expects "
@@ -96,7 +96,8 @@ class _Design:
         row = np.repeat(np.arange(n), np.diff(Xs.indptr))[keep]
         pos = pos[keep]
         val = Xs.data[keep].astype(np.float32) * self.idf[pos]
-        norms = np.sqrt(np.bincount(row, weights=val * val, minlength=n))
+        T = sp.csr_matrix((val, (row, pos)), shape=(n, K), dtype=np.float32)  # duplicates summed
+        norms = np.sqrt(np.asarray(T.multiply(T).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         return n, row, pos, (val / norms[row]).astype(np.float32)
 
@@ -322,7 +323,8 @@ def train_site_model(feats: dict, targets: dict[str, np.ndarray], global_version
         if label in hyper:
             C, g = hyper[label]
         else:
-            (C, g), cv = choose_hyper(X[rows], y, g_cols, params)
+            tail = slice(max(0, len(rows) - params.cv_max_rows), None)  # rows are oldest first
+            (C, g), cv = choose_hyper(X[rows[tail]], y[tail], g_cols, params)
         w, b0 = _fit(_scaled(X[rows], g_cols, g), y, C, params.seed)
         w[g_cols] *= g  # fold the global weight into the coefficients: stored models use weight 1
         labels.append(label)

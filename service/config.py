@@ -146,7 +146,7 @@ class Settings:
     # -- per-site learning (models.site, service/core/site_learning.py)
     site_learning: bool = setting(True, "COLOMBE_SITE_LEARNING", "train a site's own model automatically after "
                                   "every `COLOMBE_SITE_LEARN_EVERY` new decisions of that site (`colombe learn` "
-                                  "works either way); `1` or `0`", _bool)
+                                  "works either way); `1` or `0`", _bool, "`1`")
     site_learn_every: int = setting(100, "COLOMBE_SITE_LEARN_EVERY", "new human decisions (and Akismet / "
                                     "Perspective labels) of a site that start a training run; each site can "
                                     "override it in its settings", _int)

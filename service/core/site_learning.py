@@ -265,8 +265,8 @@ def _run(settings, site_id, model, promote_mode, site_mode, actor, progress) -> 
     for a, b in windows(cut, n):  # each window predicted by a twin trained on everything older
         if progress:
             progress(f"held-out twin for decisions {a + 1}-{b} of {n}", 0, 0)
-        # the first twin (the labels before every window) chooses the hyperparameters; the others
-        # and the final model reuse them: the figures stay out-of-sample, and the run stays fast
+        # the first twin (the labels before every window) chooses the hyperparameters and the other
+        # twins reuse them: the figures stay out-of-sample, and the run stays fast
         twin = train_site_model(_rows(feats, np.arange(a)), _targets(labels, np.arange(a)), model.version, params,
                                 hyper=hyper)
         hyper = hyper if hyper is not None else hyper_of(twin)
@@ -279,7 +279,8 @@ def _run(settings, site_id, model, promote_mode, site_mode, actor, progress) -> 
     figures["windows"] = [[int(a), int(b)] for a, b in windows(cut, n)]
     if progress:
         progress("training the candidate on every decision", 0, 0)
-    final = train_site_model(feats, _targets(labels), model.version, params, hyper=hyper,
+    # the final model chooses its own hyperparameters on every label (more data than the first twin had)
+    final = train_site_model(feats, _targets(labels), model.version, params,
                              extra_meta={"held_out_twin": twin_heads.meta["heads"]})
     blob = final.to_bytes()
     promote_it, why = verdict(figures, settings.site_promotion_margin)
