@@ -246,21 +246,25 @@ def throughput(rows: list[dict], model, n: int = 5000) -> dict:
         if hasattr(model, "score_batch_with_site_features"):
             runs.append(("model_with_site", lambda: with_site(True)))
         for name, fn in runs:
-            best = min(_timed(fn) for _ in range(3))
+            best = min(_timed(fn) for _ in range(5))
             out[name] = round(n / best, 1)
         out["model_ratio"] = round(out.get("model_with_site", out["model_with_site_two_calls"]) / out["model_global"], 3)
         out["model_ratio_two_calls"] = round(out["model_with_site_two_calls"] / out["model_global"], 3)
-        # the service path: a stored backlog drained by score_comments, with and without a live site model
-        for name, site_model in (("drain_global", False), ("drain_with_site", True)):
-            best = None
-            for _ in range(2):
-                sub = Stack(str(model.path), pathlib.Path(tmp) / f"{name}-{_}")
-                if site_model:  # the site with the live site model, in the first stack's database
-                    sub.site, sub.settings, sub.n = stack.site, stack.settings, stack.n + 100_000 * (_ + 1)
+        # the service path: a stored backlog drained by score_comments, for a site with a live site model
+        # and a site without, in the same database; alternated, best of 5 each (the machine is shared)
+        from service.core.sites import create_site
+
+        with session_scope(stack.settings.database_url) as s:
+            plain_id = create_site(s, "plain", stack.settings.secret_key).site.id
+        plain = Stack.__new__(Stack)
+        plain.settings, plain.site, plain.n = stack.settings, plain_id, 10 ** 7
+        stack.n = 2 * 10 ** 7
+        best = {"drain_global": 0.0, "drain_with_site": 0.0}
+        for _ in range(5):
+            for name, sub in (("drain_global", plain), ("drain_with_site", stack)):
                 backlog = sub.add([it["text"] for it in items[:3000]])
-                elapsed = _timed(lambda: sub.score(backlog, model))
-                best = elapsed if best is None else min(best, elapsed)
-            out[name] = round(3000 / best, 1)
+                best[name] = max(best[name], 3000 / _timed(lambda: sub.score(backlog, model)))
+        out.update({k: round(v, 1) for k, v in best.items()})
         out["drain_ratio"] = round(out["drain_with_site"] / out["drain_global"], 3)
     out["target_ratio"] = 0.9
     return out

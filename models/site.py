@@ -96,8 +96,11 @@ class _Design:
         row = np.repeat(np.arange(n), np.diff(Xs.indptr))[keep]
         pos = pos[keep]
         val = Xs.data[keep].astype(np.float32) * self.idf[pos]
-        T = sp.csr_matrix((val, (row, pos)), shape=(n, K), dtype=np.float32)  # duplicates summed
-        norms = np.sqrt(np.asarray(T.multiply(T).sum(axis=1)).ravel())
+        # the norm of each row's TF-IDF vector, a column repeated in a row counted once (summed)
+        key = row * K + pos
+        uniq, inverse = np.unique(key, return_inverse=True)
+        summed = np.bincount(inverse, weights=val)
+        norms = np.sqrt(np.bincount(uniq // K, weights=summed * summed, minlength=n))
         norms[norms == 0] = 1.0
         return n, row, pos, (val / norms[row]).astype(np.float32)
 
