@@ -239,3 +239,16 @@ def test_promotion_rescoring_overlapping_incoming_comments_loses_and_doubles_not
         for cid, v in s.execute(select(Score.comment_id, Score.model_version).where(Score.comment_id.in_(held))):
             versions.setdefault(cid, set()).add(v)
         assert all(candidate in versions[cid] for cid in pending_before)
+
+
+def test_colombe_learn_without_enough_decisions_exits_0_with_a_reason(learn_env):
+    site = create_site_cli(learn_env, "Un blog tout neuf")
+    out = run_cli(["learn", "--site", site["id"], "--json"], learn_env, timeout=120)
+    result = json.loads(out.stdout)
+    assert {"site_id", "candidate_version", "live_version", "train_decisions", "eval_decisions", "live_auc",
+            "candidate_auc", "promoted", "reason"} <= set(result)
+    assert result["site_id"] == site["id"] and result["promoted"] is False and result["candidate_version"] is None
+    assert "not enough decisions" in result["reason"]
+    assert "colombe learn: loading the model" in out.stderr  # progress from the first second
+    unknown = run_cli(["learn", "--site", "s_000000000000"], learn_env, check=False)
+    assert unknown.returncode == 2 and "no site with id" in unknown.stderr and "Traceback" not in unknown.stderr
