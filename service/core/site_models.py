@@ -212,6 +212,8 @@ def version_json(row: SiteModelVersion) -> dict:
 
 
 def site_models_json(session: Session, site_id: str, limit: int = 200) -> dict:
+    from .site_learning_state import shadow_report
+
     state = session.get(SiteLearning, site_id)
     rows = session.scalars(select(SiteModelVersion).where(SiteModelVersion.site_id == site_id)
                            .order_by(SiteModelVersion.seq.desc()).limit(limit)).all()
@@ -226,6 +228,8 @@ def site_models_json(session: Session, site_id: str, limit: int = 200) -> dict:
         "last_run_at": state.last_run_at.isoformat().replace("+00:00", "Z") if state and state.last_run_at else None,
         "last_result": state.last_result if state else None,
         "versions": [version_json(r) for r in rows],
+        # the candidate in shadow, judged on the decisions made since it was trained
+        "shadow": shadow_report(session, site_id, state.candidate_version) if state else None,
         "events": [{"id": e.id, "action": e.action, "actor": e.actor, "version": e.version,
                     "from_version": e.from_version, "to_version": e.to_version, "reason": e.reason,
                     "details": e.details,

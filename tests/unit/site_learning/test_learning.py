@@ -85,6 +85,19 @@ def test_candidate_scores_in_shadow_without_acting(env):
         rows = dict(s.execute(select(Score.model_version, Score.scores).where(Score.comment_id == ids[0])).all())
     assert set(rows) == {"fake-1", r["candidate_version"]}
     assert rows[r["candidate_version"]]["toxicity"] > 0.5 > rows["fake-1"]["toxicity"]
+    # judged on the decisions made since: the moderator rejects it, the candidate was right
+    from service.core.status_changes import moderate
+    from service.db.tables import Comment
+
+    more = env["add"](["un brocoli de plus", "merci pour le jardin", "brocoli encore", "joli lac"])
+    with session_scope(env["settings"].database_url) as s:
+        for cid in ids + more:
+            c = s.get(Comment, cid)
+            moderate(s, c, "reject" if "brocoli" in c.text else "approve", "user:mod",
+                     reason="toxic" if "brocoli" in c.text else None)
+    shadow = env["api"]("GET", f"/api/v1/sites/{env['a']['id']}/models").json["shadow"]
+    assert shadow["scored"] == 5 and shadow["judged"] == 5 and shadow["positives"] == 3
+    assert shadow["candidate_auc"] == 1.0 and shadow["live_auc"] == 0.5
 
 
 def test_a_site_model_on_another_global_model_is_not_used(env):
@@ -225,3 +238,21 @@ def test_settings_page_section_promote_rollback_with_csrf(env, lang):
     assert listing["promote_mode"] == "manual" and listing["every_n"] == 25
     events = [(e["action"], e["actor"]) for e in listing["events"]]
     assert ("promote", "user:root") in events and ("rollback", "user:root") in events
+
+
+def test_embedded_mode_runs_due_training_in_its_own_thread(env):
+    from service.core.site_jobs import InProcessSiteJobs
+    from tests.conftest import wait_for
+
+    settings = env["settings"].replace(site_learn_every=60, site_learn_check_s=1.0)
+    env["decide"](env["rows"](150, seed=21))
+    jobs = InProcessSiteJobs(settings, model_getter=lambda: env["model"]).start()
+    try:
+        listing = wait_for(lambda: (lambda r: r if r["live_version"] else None)(
+            env["api"]("GET", f"/api/v1/sites/{env['a']['id']}/models").json), timeout=60, interval=0.5,
+            message="the embedded thread's promoted site model")
+    finally:
+        jobs.close()
+    assert listing["live_version"].endswith(".v1") and listing["events"][0]["actor"] == "auto"
+    # site B had no decisions: nothing trained there
+    assert env["api"]("GET", f"/api/v1/sites/{env['b']['id']}/models", site=env["b"]).json["versions"] == []
