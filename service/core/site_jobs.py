@@ -34,8 +34,10 @@ def check_sites(settings, learn: Callable[[str], object], rescore: Callable[[str
     window = check_window()
     due = []
     with session_scope(settings.database_url) as s:
-        for site_id in list(s.scalars(select(Site.id).order_by(Site.id))):
-            state = learning_row(s, site_id)
+        site_ids = list(s.scalars(select(Site.id).order_by(Site.id)))
+    for site_id in site_ids:  # one short transaction per site
+        with session_scope(settings.database_url) as s:
+            state = learning_row(s, site_id, lock="update")
             state.new_labels = (state.new_labels or 0) + count_new_labels(s, site_id, state.checked_at, window)
             state.checked_at = window
             every = state.every_n or settings.site_learn_every

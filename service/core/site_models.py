@@ -4,8 +4,8 @@
 Statuses: one `live` version per site at most (it scores the site's comments when it sits
 on the running global model), one `candidate` at most (trained, not promoted: it scores
 new comments in shadow), the rest `retired`. A promotion or rollback locks the site's
-`site_learning` row FOR UPDATE; scoring batches hold it FOR SHARE while they read the live
-version (`site_scoring.live_models`), so the rescoring that follows a promotion sees every
+`site_learning` row FOR UPDATE; scoring batches hold it FOR KEY SHARE while they read the
+live version (`site_scoring.models_for`), so the rescoring that follows a promotion sees every
 comment scored with the previous version.
 """
 from __future__ import annotations

@@ -31,7 +31,7 @@ class SiteModels:
 def models_for(session: Session, global_version: str, site_ids: set[str], lock: bool = True) -> SiteModels:
     """The live and candidate site models of these sites that sit on `global_version`.
 
-    On PostgreSQL the sites' `site_learning` rows are held FOR SHARE until the batch
+    On PostgreSQL the sites' `site_learning` rows are held FOR KEY SHARE until the batch
     commits: a promotion (FOR UPDATE) waits for the batches that read the version it
     replaces, so its rescoring sees their comments.
     """
@@ -44,7 +44,8 @@ def models_for(session: Session, global_version: str, site_ids: set[str], lock: 
         SiteLearning.site_id.in_(sorted(site_ids)),
         or_(SiteLearning.live_version.is_not(None), SiteLearning.candidate_version.is_not(None)))
     if lock and session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(read=True, of=SiteLearning)
+        # FOR KEY SHARE: blocks a promotion's FOR UPDATE, not the periodic check's plain UPDATEs
+        q = q.with_for_update(read=True, key_share=True, of=SiteLearning)
     for site_id, live, candidate in session.execute(q):
         for version, into in ((live, out.live), (candidate, out.shadow)):
             if not version:

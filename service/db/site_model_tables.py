@@ -57,7 +57,7 @@ class SiteModelVersion(Base):
 
 class SiteLearning(Base):
     """A site's learning settings and state; its row is locked while the live model changes
-    (scoring batches hold it FOR SHARE, a promotion FOR UPDATE), so a promotion waits for the
+    (scoring batches hold it FOR KEY SHARE, a promotion FOR UPDATE), so a promotion waits for the
     batches that read the previous live model."""
 
     __tablename__ = "site_learning"
