@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration services lint train bench bench-model chaos clean help
+.PHONY: run test test-unit test-integration services lint train bench bench-model bench-site chaos clean help
 
 help:
 	@echo "make run    - install into .venv, migrate the embedded SQLite database, serve on http://127.0.0.1:8000"
@@ -13,6 +13,7 @@ help:
 	@echo "make train  - rebuild the bundled model artifact from ../shared/data (about 15 min)"
 	@echo "make bench-model - Colombe's model vs alt-profanity-check on the same English test split"
 	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
+	@echo "make bench-site - per-site learning: site model vs global vs TF-IDF after 600 decisions, training time, scoring ratio"
 	@echo "make chaos  - fault tests: kill workers, stop Redis, restart PostgreSQL, sustained load"
 	@echo "make lint   - import-linter contracts (layers, no Flask below the web tier) and hadolint"
 
@@ -58,6 +59,9 @@ bench-model: $(RUN_STAMP)
 bench: $(DEV_STAMP) services
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+bench-site: $(RUN_STAMP)
+	$(BIN)/python bench/site_bench.py
 
 chaos: $(DEV_STAMP) services
 	$(BIN)/pytest tests/chaos -s -p no:cacheprovider

@@ -165,29 +165,39 @@ class Model:
     # -- public --------------------------------------------------------------
     def raw_scores(self, items: list[dict]) -> tuple[np.ndarray, list[str], list[str]]:
         """(n, len(LABELS)) calibrated scores, detected languages, normalized texts."""
+        scores, langs, norms, _ = self._forward(items, want_site=False)
+        return scores, langs, norms
+
+    def _forward(self, items: list[dict], want_site: bool):
+        """One pass over a batch: calibrated scores, languages, normalized texts and, with
+        ``want_site``, the inputs of per-site heads (see ``site_features``)."""
         texts = [("" if it.get("text") is None else str(it.get("text"))) for it in items]
         norms = normalize_batch(texts)
         n = len(items)
         scores = np.zeros((n, len(LABELS)), dtype=np.float64)
         if n == 0:
-            return scores, [], norms
+            return scores, [], norms, (self._empty_site_features() if want_site else None)
         enc = self.featurizer.encode(norms)
         langs = detect_languages(texts, enc)
         z, wbl, cbl = self.featurizer.logits_from(enc, self._W_word, self._W_char)
         logits = z.astype(np.float64) + self._b
         probs_all = self._calibrate(logits)
         probs = probs_all[:, : len(self.text_heads)].copy()
+        label_logits = logits[:, : len(self.text_heads)].copy() if want_site else None
         eff_langs = [it.get("lang") or langs[i] for i, it in enumerate(items)]
         for lg, mapping in self.routing.items():
             rows = np.array([el == lg for el in eff_langs])
             if rows.any():
                 for lab, col in mapping.items():
                     probs[rows, self.text_heads.index(lab)] = probs_all[rows, self.all_heads.index(col)]
+                    if want_site:
+                        label_logits[rows, self.text_heads.index(lab)] = logits[rows, self.all_heads.index(col)]
         scores[:, : len(self.text_heads)] = probs
         # off-topic: needs the post / parent; without it only promotion signals remain
         ctx = [self._context_of(it) for it in items]
         has = np.array([bool(c) for c in ctx])
         ot = probs[:, self._spam_idx] * self._ot_nocontext_scale
+        ot_logit = logits[:, self._spam_idx] + np.log(self._ot_nocontext_scale) if want_site else None
         if has.any():
             idx = np.where(has)[0]
             cnorms = normalize_batch([ctx[i] for i in idx])
@@ -205,15 +215,61 @@ class Model:
                 feats = pair_features(*args, cb[idx], wb[idx], *rest)
             z = self._offtopic_logits(feats[:, self._ot_cols])
             ot[idx] = apply_calibration(z, *self._ot_calib)
+            if want_site:
+                ot_logit[idx] = z
         scores[:, len(self.text_heads)] = ot
         # empty / whitespace-only text: nothing to judge
         empty = np.array([not nm for nm in norms])
         if empty.any():
             scores[empty, :] = 0.0
-        return scores, langs, norms
+        site = None
+        if want_site:
+            site = {"logits": np.column_stack([label_logits, ot_logit]).astype(np.float32),
+                    "dense": np.zeros((n, 0), dtype=np.float32),
+                    "sparse": self._hashed_rows(n, wbl, cbl)}
+        return scores, langs, norms, site
+
+    def _empty_site_features(self) -> dict:
+        return {"logits": np.zeros((0, len(LABELS)), np.float32), "dense": np.zeros((0, 0), np.float32),
+                "sparse": sp.csr_matrix((0, self.featurizer.n_word + self.featurizer.n_char), dtype=np.float32)}
+
+    def _hashed_rows(self, n: int, wbl: list, cbl: list) -> sp.csr_matrix:
+        """The word and character blocks side by side (char columns after the word ones), one
+        CSR row per comment; duplicate columns are kept (they add up in products)."""
+        blocks = [(b, 0) for b in wbl] + [(b, self.featurizer.n_word) for b in cbl]
+        counts = [np.diff(b.indptr) for b, _ in blocks]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(sum(counts), out=indptr[1:])
+        indices = np.empty(indptr[-1], dtype=np.int32)
+        data = np.empty(indptr[-1], dtype=np.float32)
+        start = indptr[:-1].copy()
+        for (b, offset), cnt in zip(blocks, counts):
+            if b.nnz:
+                row = np.repeat(np.arange(n), cnt)
+                pos = start[row] + (np.arange(b.nnz) - b.indptr[row])
+                indices[pos] = b.indices + offset
+                data[pos] = b.data
+            start += cnt
+        return sp.csr_matrix((data, indices, indptr), shape=(n, self.featurizer.n_word + self.featurizer.n_char))
+
+    def site_features(self, items: list[dict]) -> dict:
+        """Inputs of per-site heads (``models.site``): ``logits`` (float32 n x len(LABELS):
+        the global per-label logits before calibration, after language routing),
+        ``dense`` (float32 n x 0: this model has no sentence vectors) and ``sparse`` (CSR
+        n x F hashed word + character n-grams of the normalized text)."""
+        return self._forward(items, want_site=True)[3]
 
     def score_batch(self, items: list[dict]) -> list[dict]:
         scores, langs, _ = self.raw_scores(items)
+        return self._outputs(items, scores, langs)
+
+    def score_batch_with_site_features(self, items: list[dict]) -> tuple[list[dict], dict]:
+        """``score_batch(items)`` and ``site_features(items)`` from one forward pass (what
+        scoring uses for the comments of a site with its own model)."""
+        scores, langs, _, site = self._forward(items, want_site=True)
+        return self._outputs(items, scores, langs), site
+
+    def _outputs(self, items: list[dict], scores: np.ndarray, langs: list[str]) -> list[dict]:
         out = []
         rows = np.round(scores, 6).tolist()
         for i, it in enumerate(items):

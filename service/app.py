@@ -18,6 +18,7 @@ from . import metrics, moderation
 from .api.akismet import bp as akismet_bp
 from .api.deliveries import bp as deliveries_bp
 from .api.perspective import bp as perspective_bp
+from .api.site_models import bp as site_models_bp
 from .api.views import bp as api_bp
 from .config import Settings
 from .db.ids import ID_MAX
@@ -32,6 +33,7 @@ log = logging.getLogger("colombe.http")
 BLUEPRINTS = (
     webhooks_bp, wordpress_bp, coral_bp,  # where comments arrive (signed webhooks, Coral's phase)
     api_bp, deliveries_bp,  # the JSON API (+ OpenAPI), the outbox and connections
+    site_models_bp,  # a site's own models: versions, promote, rollback
     perspective_bp, akismet_bp,  # drop-in scoring APIs (Perspective, Akismet), scored in-process
     ops_bp,  # /healthz, /readyz, /metrics
 )
@@ -86,6 +88,12 @@ def build_dispatcher(settings: Settings):
     ).start()
 
 
+def build_site_jobs(settings: Settings):
+    from .core.site_jobs import CelerySiteJobs, InProcessSiteJobs
+
+    return CelerySiteJobs(settings) if settings.broker_url else InProcessSiteJobs(settings)
+
+
 def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -106,6 +114,7 @@ def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
     app.extensions["colombe"] = {
         "settings": settings,
         "dispatcher": _make_dispatcher_getter(settings, dispatcher),
+        "site_jobs": build_site_jobs(settings),  # site model runs and rescoring (core/site_jobs.py)
     }
 
     for bp in BLUEPRINTS:
@@ -162,6 +171,8 @@ def _start_background(app: Flask, settings: Settings) -> None:
 
         get_dispatcher = app.extensions["colombe"]["dispatcher"]
         state["thread"] = IntegrationsThread(settings, enqueue=lambda ids: get_dispatcher().score(ids)).start()
+        if settings.embedded:  # site model runs, checks and rescoring in-process (production: Celery tasks)
+            state["site_jobs"] = app.extensions["colombe"]["site_jobs"].start()
     app.extensions["colombe_integrations"] = state
 
 

@@ -147,8 +147,27 @@ class Settings:
     poll_beat_s: float = setting(15.0, "COLOMBE_POLL_BEAT", "seconds between two beat checks for connections due a "
                                  "poll (production; at least 1)", _float)
     poll_max_pages: int = setting(20, "COLOMBE_POLL_MAX_PAGES", "pages one poll reads at most before yielding", _int)
+    # -- per-site learning (models.site, service/core/site_learning.py)
+    site_learning: bool = setting(True, "COLOMBE_SITE_LEARNING", "train a site's own model automatically after "
+                                  "every `COLOMBE_SITE_LEARN_EVERY` new decisions of that site (`colombe learn` "
+                                  "works either way); `1` or `0`", _bool, "`1`")
+    site_learn_every: int = setting(100, "COLOMBE_SITE_LEARN_EVERY", "new human decisions (and Akismet / "
+                                    "Perspective labels) of a site that start a training run; each site can "
+                                    "override it in its settings", _int)
+    site_learn_check_s: float = setting(60.0, "COLOMBE_SITE_LEARN_CHECK", "seconds between two checks for sites "
+                                        "due a training run (and for pending comments left with an old site model "
+                                        "version)", _float)
+    site_min_decisions: int = setting(50, "COLOMBE_SITE_MIN_DECISIONS", "labels a site needs before a site model "
+                                      "is trained (and at least 10 of each class for a label to get a head)", _int)
+    site_promotion_margin: float = setting(0.01, "COLOMBE_SITE_PROMOTION_MARGIN", "ROC AUC a candidate must gain "
+                                           "over the live model on the held-out newest decisions (with a 90 % "
+                                           "bootstrap interval above zero) to be promoted automatically; "
+                                           "docs/decisions/2026-11-30-site-model-promotion.md", _float)
+    admin_token: str | None = setting(None, "COLOMBE_ADMIN_TOKEN", "when set, `Authorization: Bearer <token>` "
+                                      "may promote or roll back any site's model through the API (besides each "
+                                      "site's own API token)", shown="unset")
     # -- switches for tests and embedding (None = automatic: on in embedded mode, off under tests)
-    background_thread: bool | None = None  # the embedded outbox + pollers thread
+    background_thread: bool | None = None  # the embedded outbox + pollers thread (and site learning's)
     warm_model: bool | None = None  # load the model at web start (see web_model)
     testing: bool = False
 

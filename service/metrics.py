@@ -50,6 +50,11 @@ def configure(metrics_dir: Path | str) -> None:
         _m["auth_failures"] = Counter("colombe_integration_auth_failures",
                                       "Platform credentials refused or not refreshed (polls, write-backs).",
                                       ["platform"])
+        _m["site_promotions"] = Counter("colombe_site_model_promotions",
+                                        "Site model promotions and rollbacks.", ["site", "action", "actor"])
+        _m["site_training"] = Histogram("colombe_site_model_training_seconds",
+                                        "Time to train and shadow-test one site model candidate.",
+                                        buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600))
 
 
 def configured() -> bool:
@@ -104,6 +109,14 @@ def task_failure(task: str) -> None:
 def integration_auth_failure(platform: str) -> None:
     if _m:
         _m["auth_failures"].labels(platform=platform).inc()
+def site_model_promotion(site: str, action: str, actor: str) -> None:
+    if _m:
+        _m["site_promotions"].labels(site=site, action=action, actor=actor).inc()
+
+
+def site_model_training(seconds: float) -> None:
+    if _m:
+        _m["site_training"].observe(seconds)
 
 
 def mark_process_dead(pid: int) -> None:
@@ -141,6 +154,12 @@ class _StateCollector:
         for version in state.get("model_versions", []):
             info.add_metric([version], 1)
         yield info
+        auc = GaugeMetricFamily("colombe_site_model_auc", "ROC AUC of a site's live model and of its latest "
+                                "candidate on the candidate's held-out newest decisions, per label.",
+                                labels=["site", "label", "model"])
+        for (site, label, model), value in sorted(state.get("site_model_auc", {}).items()):
+            auc.add_metric([site, label, model], value)
+        yield auc
 
 
 def render(state_fn) -> tuple[bytes, str]:

@@ -93,6 +93,9 @@ def _db_state(cfg) -> dict:
             state["pending"][site_id] = n
         state["unscored"] = s.scalar(select(func.count()).select_from(Comment).where(Comment.status == RECEIVED)) or 0
         state["integration_auth"] = integration_auth_health(s)
+        from .core.site_learning_state import auc_gauges
+
+        state["site_model_auc"] = auc_gauges(s)
     try:
         state["model_versions"] = [model_version_on_disk(cfg.model_dir)]
     except Exception:

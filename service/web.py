@@ -22,6 +22,11 @@ def dispatcher():
     return current_app.extensions["colombe"]["dispatcher"]()
 
 
+def site_jobs():
+    """Where site model runs and rescorings go (`core.site_jobs`: Celery, or in-process)."""
+    return current_app.extensions["colombe"]["site_jobs"]
+
+
 def db() -> Session:
     """The request's session (closed at teardown; endpoints commit explicitly)."""
     if "db" not in g:

@@ -12,10 +12,10 @@ from service.logs import configure_logging
 from . import runtime
 from .runtime import settings  # noqa: F401  (re-exported: the worker's settings)
 from .schedule import VISIBILITY_TIMEOUT, beat_schedule, task_routes
-from .tasks import integrations, scoring, sweeper, training
+from .tasks import integrations, scoring, site_learning, sweeper, training
 
 # Every task module: importing them registers their tasks (`shared_task`) on the app.
-TASK_MODULES = (scoring, sweeper, integrations, training)
+TASK_MODULES = (scoring, sweeper, integrations, training, site_learning)
 
 log = logging.getLogger("colombe.worker")
 _state: dict = {}

@@ -5,6 +5,7 @@ from ..db.tables import STATUSES
 from ..web import MODEL_LABELS as LABELS
 from .deliveries import openapi_paths
 from .openapi_platforms import platform_components, platform_paths
+from .site_models import openapi_paths as site_model_paths
 
 
 def _error(description: str, with_fields: bool = False) -> dict:
@@ -26,6 +27,7 @@ def openapi_document() -> dict:
     extra = platform_components()
     doc["components"]["schemas"].update(extra["schemas"])
     doc["components"]["securitySchemes"].update(extra["securitySchemes"])
+    doc["paths"].update(site_model_paths())  # per-site learning, documented next to its code
     return doc
 
 

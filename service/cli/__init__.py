@@ -9,6 +9,7 @@ from models import commands as model_commands
 
 from ..config import Settings
 from .integrations import import_, integrations
+from .learning import learn
 from .privacy import author, purge
 from .training import retrain
 from .users import users
@@ -155,5 +156,5 @@ def sites_list(as_json: bool) -> None:
 
 
 # Every command group, registered explicitly (none is optional: they all ship).
-for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain):
+for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain, learn):
     main.add_command(_command)

@@ -24,6 +24,9 @@ DELIVER_TASK = "colombe.deliver_notifications"  # sends the outbox; queue NOTIFY
 POLL_BLOGGER_TASK = "colombe.poll_blogger"  # queue NOTIFY_QUEUE
 POLL_DISQUS_TASK = "colombe.poll_disqus"  # queue NOTIFY_QUEUE
 TRAIN_TASK = "colombe.train_model"  # queue TRAINING_QUEUE
+LEARN_SITE_TASK = "colombe.learn_site"  # one site's model (seconds); queue TRAINING_QUEUE
+RESCORE_SITE_TASK = "colombe.rescore_site"  # a site's pending queue after a promotion; queue settings.scoring_queue
+SITE_LEARNING_CHECK_TASK = "colombe.check_site_learning"  # beat: sites due a run; queue settings.scoring_queue
 NOTIFY_QUEUE = "notify"  # slow platform I/O never shares a queue with scoring
 TRAINING_QUEUE = "training"  # consumed only by `colombe worker -Q training -c 1`
 

@@ -14,6 +14,7 @@ from ..db.tables import RECEIVED, Comment, Post, Score, Site, utcnow
 from .. import metrics
 from ..db.bulk import bulk_insert, bulk_update, dialect_insert
 from .policy import Policy, decide, effective_policy
+from . import site_scoring
 from .site_rules import AuthorCounts, apply_site_rules
 from .status_changes import change_statuses, hold_or_auto
 
@@ -124,22 +125,39 @@ def score_comments(session: Session, comment_ids: list[int], model, max_chars: i
     comments = claim(session, comment_ids, batch_max)
     if not comments:
         return []
+    return _score_and_write(session, comments, model, max_chars, rescoring=False)
+
+
+def rescore_claimed(session: Session, comment_ids: list[int], model, max_chars: int = 5000) -> int:
+    """Score again comments the caller has locked (a site's pending queue after a site model
+    promotion or rollback): new scores and version; the site's policy applies again, and a
+    status that changes is audited (actor "auto"). The caller commits."""
+    comments = [ClaimedComment(*row) for row in session.execute(
+        select(*CLAIMED_COLUMNS).where(Comment.id.in_(list(comment_ids))).order_by(Comment.id))]
+    if not comments:
+        return 0
+    return len(_score_and_write(session, comments, model, max_chars, rescoring=True))
+
+
+def _score_and_write(session: Session, comments: list[ClaimedComment], model, max_chars: int,
+                     rescoring: bool) -> list[ClaimedComment]:
     started = time.perf_counter()
     items = build_items(session, comments, max_chars)
-    outputs = model.score_batch(items)
+    # the site's live model (if any) replaces the global scores of its labels; its candidate scores in shadow
+    outputs, versions, shadow = site_scoring.score_with_sites(session, model, [c.site_id for c in comments], items)
     elapsed = time.perf_counter() - started
     metrics.scoring(elapsed, len(comments))
     policies = site_policies(session, model, {c.site_id for c in comments})
     authors = AuthorCounts(session, comments)
     now = utcnow()
     statuses = []
-    for comment, out in zip(comments, outputs):
+    for comment, out, version in zip(comments, outputs, versions):
         scores = {k: round(float(v), 6) for k, v in out["scores"].items()}
         comment.scores = scores
         comment.priority = max(scores.values()) if scores else 0.0
         if not comment.lang_given:
             comment.lang = out.get("lang") or out.get("lang_detected")
-        comment.model_version = model.version
+        comment.model_version = version
         comment.scored_at = now
         status, reasons = decide(scores, policies[comment.site_id])
         status, reasons = apply_site_rules(session, comment, status, reasons, authors)  # word lists, trusted authors
@@ -147,24 +165,34 @@ def score_comments(session: Session, comment_ids: list[int], model, max_chars: i
         comment.reasons = reasons
         comment.flag_labels = ("," + ",".join(sorted({r["label"] for r in reasons})) + ",") if reasons else None
         statuses.append(status)
-    changes = change_statuses(
-        session, comments, statuses, actor="auto", actions=[hold_or_auto(s) for s in statuses],
-        reasons=[c.reasons[0]["label"] if c.reasons else None for c in comments],
-        details=[c.reasons for c in comments], model_version=model.version,
-    )
+    changing = [i for i, (c, st) in enumerate(zip(comments, statuses)) if not rescoring or st != c.status]
+    if changing:  # rescoring: only the comments whose status changes get an audit row
+        change_statuses(
+            session, [comments[i] for i in changing], [statuses[i] for i in changing], actor="auto",
+            actions=[hold_or_auto(statuses[i]) for i in changing],
+            reasons=[comments[i].reasons[0]["label"] if comments[i].reasons else None for i in changing],
+            details=[comments[i].reasons for i in changing],
+        )
     bulk_update(session, Comment.__table__, [
         {"id": c.id, "status": c.status, "scores": c.scores, "priority": c.priority, "lang": c.lang,
-         "reasons": c.reasons, "flag_labels": c.flag_labels}
+         "reasons": c.reasons, "flag_labels": c.flag_labels, "model_version": c.model_version,
+         "decided_at": c.decided_at}
         for c in comments
-    ], model_version=model.version, scored_at=now, decided_at=changes[0].created_at)  # the audit rows' time
+    ], scored_at=now)
     bulk_insert(session, dialect_insert(session, Score.__table__).on_conflict_do_nothing(
         index_elements=["comment_id", "model_version"]), [
-        {"comment_id": c.id, "scores": c.scores, "lang_detected": out.get("lang_detected")}
+        {"comment_id": c.id, "scores": c.scores, "lang_detected": out.get("lang_detected"),
+         "model_version": c.model_version}
         for c, out in zip(comments, outputs)
-    ], model_version=model.version, created_at=now)
+    ] + [
+        {"comment_id": comments[row["index"]].id, "scores": row["scores"],
+         "lang_detected": outputs[row["index"]].get("lang_detected"), "model_version": row["version"]}
+        for row in shadow  # a candidate's scores, beside the live ones: stored, not acted on
+    ], created_at=now)
     _expire_loaded(session, comments)
-    log.info("scored", extra={"comment_ids": [c.id for c in comments], "seconds": round(elapsed, 4),
-                              "model_version": model.version})
+    log.info("rescored" if rescoring else "scored", extra={
+        "comment_ids": [c.id for c in comments], "seconds": round(elapsed, 4), "model_version": model.version,
+        "site_versions": sorted({v for v in versions if v != model.version})})
     return comments
 
 

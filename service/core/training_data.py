@@ -114,9 +114,12 @@ def train_job(settings, site_ids: list[str] | None = None, limit_per_dataset: in
     i.e. COLOMBE_TRAINING_DATA; unset: the model package's default, <repo>/../shared/data)."""
     from ..db.session import session_scope
 
+    say = _say if progress else (lambda _msg: None)
+    say("colombe retrain: reading the moderators' decisions…")
     data_dir = Path(settings.data_dir)
     with session_scope(settings.database_url) as session:
         rows = export_decisions(session, site_ids)
+    say(f"colombe retrain: {len(rows)} decision(s) to learn from")
     result = {"artifact": None, "version": None, "decisions": len(rows), "decisions_csv": None,
               "labels": {lab: sum(r["label"] == lab for r in rows) for lab in ("clean", "toxic", "spam")},
               "summary": {}}
@@ -127,15 +130,72 @@ def train_job(settings, site_ids: list[str] | None = None, limit_per_dataset: in
     write_decisions_csv(rows, csv_path)
     result["decisions_csv"] = str(csv_path)
 
+    say("colombe retrain: loading the training code (scikit-learn)…")
     from models.train import new_version_name, train
 
     models_dir = data_dir / "models"
     models_dir.mkdir(parents=True, exist_ok=True)
     out_dir = models_dir / new_version_name(models_dir)
     log.info("training started", extra={"decisions": len(rows), "out": str(out_dir)})
-    out = train(data_dir=training_data_dir or settings.training_data_dir, out_dir=out_dir, progress=progress, set_current=False,
-                limit_per_dataset=limit_per_dataset, extra_csv=[csv_path], log=log.info)
+    with _ticking(progress):
+        out = train(data_dir=training_data_dir or settings.training_data_dir, out_dir=out_dir, progress=progress,
+                    set_current=False, limit_per_dataset=limit_per_dataset, extra_csv=[csv_path], log=log.info)
     manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     result.update(artifact=str(out), version=manifest["version"], summary=manifest.get("evaluation_summary", {}))
     log.info("training done", extra={"artifact": str(out), "version": manifest["version"]})
     return result
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def _rss_mb() -> int | None:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _ticking:
+    """While training runs, redraw its progress bar every second with the elapsed time and the
+    process's memory: a step of the model training can take minutes without an update."""
+
+    def __init__(self, enabled: bool, every_s: float = 1.0):
+        self.enabled = enabled
+        self.every_s = every_s
+        self._stop = None
+        self._thread = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return self
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="colombe-retrain-progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from tqdm import tqdm
+
+        while not self._stop.wait(self.every_s):
+            rss = _rss_mb()
+            for bar in list(getattr(tqdm, "_instances", ())):
+                try:
+                    base = (bar.desc or "").split(" · ")[0] or "colombe train"
+                    bar.set_description_str(f"{base} · {rss} MB" if rss else base, refresh=False)
+                    bar.refresh()
+                except Exception:  # a bar closing under us: next tick
+                    pass
+
+    def __exit__(self, *exc):
+        if self._stop is not None:
+            self._stop.set()
+            self._thread.join(2)
+        return False
+

@@ -10,6 +10,7 @@ from flask import Flask
 
 from . import i18n
 from . import views_admin, views_auth, views_deliveries, views_queue, views_reports  # noqa: F401  (routes)
+from . import views_site_model  # noqa: F401  (the site settings page's site model section)
 from .auth import allowed_site_ids, csrf_token, current_user
 from .blueprint import bp
 from .formatting import register_filters
