@@ -40,7 +40,10 @@ def bias_metrics(groups: list[list[str]], y: np.ndarray, s: np.ndarray, min_each
         out[g] = {"n": int(m.sum()), "subgroup_auc": _auc(y[m], s[m]), "bpsn_auc": _auc(y[bpsn], s[bpsn]),
                   "bnsp_auc": _auc(y[bnsp], s[bnsp])}
     if out:
+        groups_only = list(out.values())
+        mean = {}
         for k in ("subgroup_auc", "bpsn_auc", "bnsp_auc"):
-            vals = [v[k] for v in out.values() if v[k] is not None]
-            out.setdefault("_mean", {})[k] = round(float(np.mean(vals)), 4) if vals else None
+            vals = [v[k] for v in groups_only if v[k] is not None]
+            mean[k] = round(float(np.mean(vals)), 4) if vals else None
+        out["_mean"] = mean
     return out

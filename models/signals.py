@@ -29,7 +29,7 @@ SIGNAL_NAMES = ("log_links", "foreign_link", "anchor_markup", "author_url", "aut
 _LINK_RE = re.compile(r"(?i)(?:https?://|www\.)([a-z0-9.-]+)|\b((?:[a-z0-9-]{2,}\.)+(?:com|net|org|info|biz|io|ly|co|me|"
                       r"fr|be|ch|ca|ru|xyz|top|site|online|shop|club|store|support|app|dev|blog|uk|de|es|it))\b")
 _ANCHOR_RE = re.compile(r"(?i)<a\s+href|\[url[=\]]|\[link|href=")
-_MONEY_RE = re.compile(r"(?i)(?:[$€£]\s?\d[\d.,  ]*\d|\d[\d.,  ]*\s?(?:[$€£]|euros?|dollars?|usd|eur|k€|btc)\b)")
+_MONEY_RE = re.compile(r"(?i)(?:[$€£]\s?\d|\d[\d.,  ]*\s?(?:[$€£]|(?:euros?|dollars?|usd|eur|btc)\b))")
 # words that rarely name a person's own site but often a spammer's
 _COMMERCIAL = frozenset("""
 loan loans credit pret prets cash money pay payday casino casinos bet bets betting poker slots bonus pills pill

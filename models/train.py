@@ -54,7 +54,7 @@ DEFAULT_PARAMS = {
     "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/augment/neutral.py)
     "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
     "oof_folds": 4,                 # dataset folds of the out-of-fold stage
-    "oof_group_cap": 4000,          # rows per (dataset, lang, class) in each out-of-fold fit
+    "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
     "offtopic_bins": 10,
     "offtopic_C": 1.0,
     "offtopic_same_dataset_share": 0.7,
