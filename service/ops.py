@@ -69,7 +69,7 @@ def readyz():
         if cfg.embedded:
             from .core.jobs import get_model
 
-            checks["model"] = get_model(cfg.model_dir, cfg.model_profile).version
+            checks["model"] = get_model(cfg.model_dir).version
         else:
             checks["model"] = model_version_on_disk(cfg.model_dir)
     except Exception as exc:

@@ -30,7 +30,7 @@ class ColombeServer(BaseApplication):
         if self.settings.embedded:
             from .core.jobs import get_model
 
-            get_model(self.settings.model_dir, self.settings.model_profile)  # load the model before the first request
+            get_model(self.settings.model_dir)  # load the model before the first request
             app.extensions["colombe"]["dispatcher"]()  # start the scoring + sweeper threads now
         self._app = app
         return app

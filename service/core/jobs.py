@@ -23,7 +23,7 @@ def get_model(model_dir: str | None, profile: str | None = None):
     from models.registry import resolve_profile
 
     profile = resolve_profile(profile)
-    key = (model_dir or "", profile)
+    key = (model_dir or "") if profile == "full" else f"{model_dir or ''}#{profile}"
     model = _models.get(key)
     if model is None:
         with _model_lock:
@@ -37,7 +37,7 @@ def get_model(model_dir: str | None, profile: str | None = None):
 
 
 def score_job(settings: Settings, comment_ids: list[int]) -> int:
-    model = get_model(settings.model_dir, settings.model_profile)
+    model = get_model(settings.model_dir)  # profile: COLOMBE_MODEL_PROFILE
     try:
         with session_scope(settings.database_url) as session:
             return len(score_comments(session, comment_ids, model, settings.score_prefix_chars,
