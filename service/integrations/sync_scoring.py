@@ -14,7 +14,7 @@ _lock = threading.Lock()
 
 def model(settings: Settings):
     # the synchronous APIs answer within the caller's timeout with the full profile
-    if settings.model_profile == "full":
+    if getattr(settings, "model_profile", "full") == "full":
         return jobs.get_model(settings.model_dir)
     return jobs.get_model(settings.model_dir, "full")
 
