@@ -17,11 +17,13 @@ from .bias import bias_metrics
 from .calibration import metrics_for, thresholds_for
 from .names import LABELS, TEXT_HEADS
 from .offtopic import build_pairs
+from .offtopic_train import cap_pairs
 from .records import Record
 
 __all__ = ["evaluate_run", "evaluate_csv", "format_table", "score_records", "item_of"]
 
 BATCH = 2000
+EVAL_PAIRS_PER_DATASET = 3000      # off-topic pairs scored per dataset and negative pool
 INDEPENDENT_SCOPES = {"fr": "fr/independent", "en": "en/independent"}
 
 
@@ -146,6 +148,7 @@ def evaluate_offtopic(model, recs, seed: int, E: np.ndarray | None = None) -> di
             pairs += [p for p in build_pairs(recs, sp_, seed, 1.0, trainable_only=False, negatives=mode)
                       if not recs[p[0]].info.trainable]
         pairs = [p for p in pairs if recs[p[0]].info.kind != "spam" and not recs[p[0]].info.train_only]
+        pairs = cap_pairs(pairs, EVAL_PAIRS_PER_DATASET, seed)
         if not pairs:
             continue
         items = [item_of(recs[p[0]], p[1]) for p in pairs]

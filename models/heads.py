@@ -13,7 +13,7 @@ import numpy as np
 
 from .records import Record
 
-__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg"]
+__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
 
 
 def group_weights(keys: list, alpha: float) -> np.ndarray:
@@ -72,3 +72,30 @@ def fit_dense_logreg(E, y, w, C: float, seed: int):
     clf = LogisticRegression(C=C, solver="lbfgs", random_state=seed, max_iter=2000)
     clf.fit(E, y, sample_weight=w)
     return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
+
+
+def n_jobs() -> int:
+    """Parallel fits: ``COLOMBE_TRAIN_JOBS`` (default 2)."""
+    import os
+    try:
+        return max(1, int(os.environ.get("COLOMBE_TRAIN_JOBS", "2")))
+    except ValueError:
+        return 2
+
+
+def _fit_task(kind: str, M, idx, y, w, C: float, seed: int, score_rows):
+    """One fit on ``M[idx]``; returns (coef, intercept, scores of ``M[score_rows]`` or None)."""
+    fit = fit_sparse_logreg if kind == "sparse" else fit_dense_logreg
+    coef, b = fit(M[idx], y, w, C, seed)
+    z = None if score_rows is None else (M[score_rows] @ coef).astype(np.float64) + b
+    return coef, b, z
+
+
+def fit_many(tasks: list[tuple], jobs: int | None = None) -> list:
+    """Run ``(kind, matrix, idx, y, w, C, seed, score_rows)`` fits in parallel
+    processes (the matrices are memory-mapped once, not copied per task)."""
+    jobs = jobs or n_jobs()
+    if jobs == 1 or len(tasks) <= 1:
+        return [_fit_task(*t) for t in tasks]
+    from joblib import Parallel, delayed
+    return Parallel(n_jobs=jobs, backend="loky", max_nbytes="1M")(delayed(_fit_task)(*t) for t in tasks)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .heads import fit_dense_logreg, fit_sparse_logreg, head_rows
+from .heads import fit_many, head_rows
 from .names import TEXT_HEADS
 from .signals import SIGNAL_NAMES
 from .stacking import input_matrix
@@ -32,6 +32,8 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
              if info.trainable and not info.train_only and info.kind == "toxicity"]
     cols = [j for j, (c, lab, _, _) in enumerate(run.columns) if lab == label]
     per: dict[str, dict] = {k: {} for k in KINDS}
+    plans = []
+    tasks = []
     for ds in cands:
         if progress:
             progress(ds)
@@ -43,22 +45,27 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
                          and r.split in ("train", "valid")])
         rows = run._capped(rows, int(run.p["oof_group_cap"]))
         te = np.array([i for i, r in enumerate(recs) if r.dataset == ds and label in r.heads])
-        z_ng = np.zeros((len(te), len(run.columns)))
-        z_sem = np.zeros((len(te), len(TEXT_HEADS)))
+        first = len(tasks)
         for j in cols:
             _, head, lg, olw = run.columns[j]
             idx, y, w = head_rows(recs, head, rows, run.p, lang=lg, other_lang_weight=olw)
-            coef, b = fit_sparse_logreg(run.X[idx], y, w, run.p["C"], run.seed)
-            z_ng[:, j] = run.X[te] @ coef + b
+            tasks.append(("sparse", run.X, idx, y, w, run.p["C"], run.seed, te))
         idx, y, w = head_rows(recs, label, rows, run.p)
-        coef, b = fit_dense_logreg(run.E[idx], y, w, run.p["semantic_C"], run.seed)
-        h = TEXT_HEADS.index(label)
-        z_sem[:, h] = run.E[te] @ coef + b
+        tasks.append(("dense", run.E, idx, y, w, run.p["semantic_C"], run.seed, te))
+        plans.append((ds, te, first))
+    results = fit_many(tasks)
+    h = TEXT_HEADS.index(label)
+    j_label = next(j for j, c in enumerate(run.columns) if c[0] == label)
+    for ds, te, first in plans:
+        z_ng = np.zeros((len(te), len(run.columns)))
+        z_sem = np.zeros((len(te), len(TEXT_HEADS)))
+        for k, j in enumerate(cols):
+            z_ng[:, j] = results[first + k][2]
+        z_sem[:, h] = results[first + len(cols)][2]
         base = {f"ng:{c}": z_ng[:, j] for j, (c, _, _, _) in enumerate(run.columns)}
         base.update({f"sem:{t}": z_sem[:, j] for j, t in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": run.S[te, j] for j, s in enumerate(SIGNAL_NAMES)})
         base["fr"] = run.fr[te]
-        j_label = next(j for j, c in enumerate(run.columns) if c[0] == label)
         scores = {"ngram": z_ng[:, j_label], "semantic": z_sem[:, h]}
         for profile in ("fast", "full"):
             s = run.stack[(profile, label)]

@@ -12,7 +12,7 @@ from .signals import SIGNAL_NAMES
 from .stacking import input_matrix
 from .text import normalize_batch
 
-__all__ = ["fit_offtopic", "stopstems", "pair_columns", "EXTRA_STOPSTEMS"]
+__all__ = ["fit_offtopic", "stopstems", "pair_columns", "cap_pairs", "EXTRA_STOPSTEMS"]
 
 EXTRA_STOPSTEMS = ("xurlx", "xuserx", "xemai", "emjla", "would", "could", "shoul", "there", "their",
                    "about", "peopl", "think", "reall", "comme", "parce", "faire", "etait", "quand", "toute")
@@ -41,6 +41,21 @@ def pair_columns(run, pairs, stop, idf_w, idf_c, spam_logit: np.ndarray) -> dict
     return cols
 
 
+def cap_pairs(pairs: list, cap: int, seed: int) -> list:
+    """At most ``cap`` pairs per dataset (a seeded sample, order kept)."""
+    if not cap:
+        return pairs
+    import random
+    rng = random.Random(seed)
+    by: dict = {}
+    for k, p in enumerate(pairs):
+        by.setdefault(p[3], []).append(k)
+    keep = set()
+    for ks in by.values():
+        keep.update(ks if len(ks) <= cap else rng.sample(ks, cap))
+    return [p for k, p in enumerate(pairs) if k in keep]
+
+
 def _stacked_spam(run, profile: str) -> np.ndarray:
     s = run.stack[(profile, "spam")]
     base = run.base_columns(run.Z_ng, run.Z_sem)
@@ -50,8 +65,9 @@ def _stacked_spam(run, profile: str) -> np.ndarray:
 def fit_offtopic(run) -> dict:
     p, recs, seed = run.p, run.recs, run.seed
     stop = stopstems()
-    tr_pairs = build_pairs(recs, "train", seed, p["offtopic_same_dataset_share"])
-    va_pairs = build_pairs(recs, "valid", seed, p["offtopic_same_dataset_share"])
+    cap = int(p.get("offtopic_pairs_per_dataset") or 0)
+    tr_pairs = cap_pairs(build_pairs(recs, "train", seed, p["offtopic_same_dataset_share"]), cap, seed)
+    va_pairs = cap_pairs(build_pairs(recs, "valid", seed, p["offtopic_same_dataset_share"]), cap // 4, seed)
     # document frequencies over the permissive training comments + their contexts
     tr_ctx = sorted({pp[1] for pp in tr_pairs})
     df_texts = [r.norm for r in recs if r.split == "train" and r.info.trainable] + normalize_batch(tr_ctx)

@@ -33,7 +33,7 @@ from .datasets import Catalogue
 from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
-from .heads import fit_dense_logreg, fit_sparse_logreg, head_rows
+from .heads import fit_many, head_rows
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
 from .offtopic_train import fit_offtopic
 from .signals import SIGNAL_NAMES, comment_signals
@@ -49,15 +49,16 @@ DEFAULT_PARAMS = {
     "semantic_C": 1.0,              # ... of the semantic heads
     "stack_C": 1.0,                 # ... of the stackers (standardized inputs)
     "class_weight_alpha": 0.5,      # each (dataset, lang, class) group weighs n_g ** (1 - alpha) in total
-    "lang_heads": {"fr": {"toxicity": {"name": "toxicity_fr", "other_lang_weight": 0.05}}},
+    "lang_heads": {},                 # e.g. {"fr": {"toxicity": {"name": "toxicity_fr", "other_lang_weight": 0.05}}}
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
     "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/augment/neutral.py)
     "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
-    "oof_folds": 4,                 # dataset folds of the out-of-fold stage
+    "oof_folds": 3,                 # dataset folds of the out-of-fold stage
     "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
     "offtopic_bins": 10,
     "offtopic_C": 1.0,
     "offtopic_same_dataset_share": 0.7,
+    "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
     "features": FeatureConfig(accent_words=True).to_json(),
 }
 
@@ -169,21 +170,24 @@ class TrainingRun:
         fitrows = np.array([r.split in ("train", "valid") and r.info.trainable for r in self.recs])
         self.Z_ng_oof = np.full((n, len(self.columns)), np.nan)
         self.Z_sem_oof = np.full((n, len(TEXT_HEADS)), np.nan)
+        tasks, where = [], []
         for k in range(int(self.p["oof_folds"])):
             held = np.where(fitrows & (fold_of == k))[0]
             if not len(held):
                 continue
             rows = self._capped(np.where(fitrows & (fold_of != k))[0], int(self.p["oof_group_cap"]))
             for j, (col, head, lg, olw) in enumerate(self.columns):
-                self._stage(f"out-of-fold {k + 1}/{self.p['oof_folds']}: {col}")
                 idx, y, w = head_rows(self.recs, head, rows, self.p, lang=lg, other_lang_weight=olw)
                 if len(set(y.tolist())) < 2:
                     continue
-                coef, b = fit_sparse_logreg(self.X[idx], y, w, self.p["C"], self.seed)
-                self.Z_ng_oof[held, j] = self.X[held] @ coef + b
+                tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, held))
+                where.append(("ng", j, held))
                 if col in TEXT_HEADS:
-                    coef, b = fit_dense_logreg(self.E[idx], y, w, self.p["semantic_C"], self.seed)
-                    self.Z_sem_oof[held, TEXT_HEADS.index(col)] = self.E[held] @ coef + b
+                    tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, held))
+                    where.append(("sem", TEXT_HEADS.index(col), held))
+        self._stage(f"out-of-fold: {len(tasks)} fits")
+        for (kind, j, held), (_, _, z) in zip(where, fit_many(tasks)):
+            (self.Z_ng_oof if kind == "ng" else self.Z_sem_oof)[held, j] = z
         self._done()
 
     # -- 4 ---------------------------------------------------------------------------------
@@ -196,17 +200,24 @@ class TrainingRun:
         self.Ws = np.zeros((DIM, len(TEXT_HEADS)), dtype=np.float32)
         self.bs = np.zeros(len(TEXT_HEADS), dtype=np.float64)
         self.head_info = {}
+        tasks, where = [], []
         for j, (col, head, lg, olw) in enumerate(self.columns):
-            self._stage(f"head {col}")
             idx, y, w = head_rows(self.recs, head, train_rows, self.p, lang=lg, other_lang_weight=olw)
             if len(set(y.tolist())) < 2:
                 raise RuntimeError(f"head {col}: training data has a single class")
-            self.W[:, j], self.b[j] = fit_sparse_logreg(self.X[idx], y, w, self.p["C"], self.seed)
+            tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, None))
+            where.append(("ng", j))
             if col in TEXT_HEADS:
-                h = TEXT_HEADS.index(col)
-                self.Ws[:, h], self.bs[h] = fit_dense_logreg(self.E[idx], y, w, self.p["semantic_C"], self.seed)
+                tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, None))
+                where.append(("sem", TEXT_HEADS.index(col)))
             self.head_info[col] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
                                    "datasets": sorted({self.recs[i].dataset for i in idx[y == 1]})}
+        self._stage(f"heads: {len(tasks)} fits")
+        for (kind, j), (coef, b, _) in zip(where, fit_many(tasks)):
+            if kind == "ng":
+                self.W[:, j], self.b[j] = coef, b
+            else:
+                self.Ws[:, j], self.bs[j] = coef, b
         self.Z_ng = (self.X @ self.W).astype(np.float64) + self.b
         self.Z_sem = (self.E @ self.Ws).astype(np.float64) + self.bs
         self._done()
