@@ -57,16 +57,44 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
     return names
 
 
-def fit_stacker(F: np.ndarray, y: np.ndarray, w: np.ndarray, C: float = 1.0, seed: int = 13):
+def _monotone(name: str) -> bool:
+    """Inputs whose weight may not be negative: a stage's logit (alone or times
+    the language or a signal) can only push the label its own way."""
+    return name.split("*")[0].startswith(("ng:", "sem:"))
+
+
+def fit_stacker(F: np.ndarray, y: np.ndarray, w: np.ndarray, C: float = 1.0, seed: int = 13,
+                names: list[str] | None = None):
     """(coef, intercept) of an L2 logistic regression on standardized inputs,
-    returned in the raw input scale."""
-    from sklearn.linear_model import LogisticRegression
+    returned in the raw input scale.  With ``names``, the weights of the
+    stages' logits are bounded at 0 (a stage whose held-out scores run against
+    a label is dropped rather than inverted)."""
+    from scipy.optimize import minimize
+    del seed
     mu = F.mean(axis=0)
     sd = F.std(axis=0)
     sd[sd < 1e-9] = 1.0
     Z = (F - mu) / sd
-    clf = LogisticRegression(C=C, solver="lbfgs", random_state=seed, max_iter=2000)
-    clf.fit(Z, y, sample_weight=w)
-    coef = clf.coef_.ravel() / sd
-    intercept = float(clf.intercept_[0] - (coef * mu).sum())
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    t = 2.0 * y - 1.0
+    k = Z.shape[1]
+
+    def loss(theta):
+        z = Z @ theta[:k] + theta[k]
+        m = -t * z
+        lse = np.logaddexp(0.0, m)
+        sig = np.exp(m - lse)                   # sigmoid(m)
+        g = -(w * t * sig)
+        val = C * float(w @ lse) + 0.5 * float(theta[:k] @ theta[:k])
+        grad = np.empty(k + 1)
+        grad[:k] = C * (Z.T @ g) + theta[:k]
+        grad[k] = C * g.sum()
+        return val, grad
+
+    bounds = [((0.0, None) if names and _monotone(n) else (None, None)) for n in (names or [""] * k)] + [(None, None)]
+    res = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 2000})
+    theta = res.x
+    coef = theta[:k] / sd
+    intercept = float(theta[k] - (coef * mu).sum())
     return coef.astype(np.float64), intercept

@@ -247,8 +247,12 @@ class TrainingRun:
                 if profile == "full":
                     ok &= ~np.isnan(self.Z_sem_oof[idx, TEXT_HEADS.index(label)])
                 idx, y, w = idx[ok], y[ok], w[ok]
-                coef, inter = fit_stacker(input_matrix(names, {k: v[idx] for k, v in oof.items()}, len(idx)),
-                                          y, w, self.p["stack_C"], self.seed)
+                if len(idx) == 0 or len(set(y.tolist())) < 2:    # tiny runs: the heads' own logits
+                    coef = np.array([1.0 if n in (f"ng:{label}", f"sem:{label}") else 0.0 for n in names])
+                    inter = 0.0
+                else:
+                    coef, inter = fit_stacker(input_matrix(names, {k: v[idx] for k, v in oof.items()}, len(idx)),
+                                              y, w, self.p["stack_C"], self.seed, names)
                 vidx, vy, _ = head_rows(self.recs, label, valid_rows, self.p, text_only=False)
                 z = input_matrix(names, {k: v[vidx] for k, v in final.items()}, len(vidx)) @ coef + inter
                 kx, ky = fit_isotonic(z, vy)
