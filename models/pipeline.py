@@ -55,11 +55,18 @@ class Batch:
     scores: np.ndarray     # (n, len(LABELS))
 
 
+def _rowwise(V: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``V @ W`` in float64 without BLAS: each row computed alone, so a comment's
+    semantic logits do not depend on the other comments of its batch."""
+    return np.einsum("ij,jk->ik", V.astype(np.float64), W.astype(np.float64), optimize=False)
+
+
 def _stacked(model, base: dict, n: int) -> np.ndarray:
     out = np.zeros((n, len(TEXT_HEADS)), dtype=np.float64)
     for j, lab in enumerate(TEXT_HEADS):
         names, coef, inter, _, _ = model.stackers[lab]
-        out[:, j] = input_matrix(names, base, n) @ coef + inter
+        # a row-wise sum, not a matrix product: the same bits whatever the batch size
+        out[:, j] = (input_matrix(names, base, n) * coef).sum(axis=1) + inter
     return out
 
 
@@ -81,7 +88,7 @@ def text_logits(model, texts: list[str], lang: str | None = None, vectors=None) 
     z_sem = None
     if model.semantic:
         v = model.encoder.encode(texts) if vectors is None else vectors
-        z_sem = (v @ model.Ws).astype(np.float64) + model.bs
+        z_sem = _rowwise(v, model.Ws) + model.bs
     langs = [lang] * len(texts) if lang else detect_languages(texts, enc)
     sig = comment_signals([{"text": t} for t in texts])
     return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs), len(texts))
@@ -100,7 +107,7 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
     if model.semantic:
         if vectors is None:
             vectors = model.encoder.encode(texts)
-        z_sem = (vectors @ model.Ws).astype(np.float64) + model.bs
+        z_sem = _rowwise(vectors, model.Ws) + model.bs
     signals = comment_signals(items)
     base = base_columns(model, z_ng, z_sem, signals, eff)
     logits = _stacked(model, base, n)
