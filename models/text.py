@@ -273,13 +273,19 @@ def skeleton(text: str) -> str:
 
 _EMJ_WORD_RE = re.compile(r"\bemj[a-z]+\b")
 _STRETCH_RE = re.compile(r"([^\W\d_])\1{2,}")
+_SINGLE = frozenset("aiuyàâîïùûÿ")       # letters English and French never double
+
+
+def _unstretch(m: re.Match) -> str:
+    c = m.group(1)
+    return c if c in _SINGLE else c + c
 
 
 def readable(text: str) -> str:
     """What the sentence encoder reads: the comment lower-cased with its
     evasions undone -- look-alike, full-width and zero-width characters,
     leetspeak inside words, letters split by separators, letters stretched
-    past two -- but accents, punctuation and spellings kept (``normalize``
+    past two (to one for a/i/u/y, else two) -- but accents, punctuation and spellings kept (``normalize``
     folds accents and squeezes every double letter: right for n-grams, not
     for a model that reads words)."""
     if not text:
@@ -299,5 +305,5 @@ def readable(text: str) -> str:
         cls = classes(codes)
     if _has_split_hint(codes, cls):
         t = _join_split_all(t, codes, cls)
-    return _STRETCH_RE.sub(r"\1\1", t)
+    return _STRETCH_RE.sub(_unstretch, t)
 
