@@ -325,6 +325,11 @@ class TrainingRun:
         metrics = evaluate_run(self, registry.load_model(wr.tmp, profile="full"), lodo=lodo)
         self.manifest["thresholds"] = metrics["profiles"]["full"]["thresholds"]
         self.manifest["thresholds_by_profile"] = {p: m["thresholds"] for p, m in metrics["profiles"].items()}
+        for info, _ in self.extra:   # the figure a site owner cares about: its own held-out decisions
+            for head in ("toxicity", "spam"):
+                for key, blk in sorted((metrics.get("per_dataset", {}).get(head) or {}).items()):
+                    if key.startswith(info.name + "/"):
+                        metrics["summary"][f"{info.name}_{head}_auc_{key.split('/', 1)[1]}_test"] = blk["roc_auc"]
         self.manifest["evaluation_summary"] = metrics["summary"]
         if "leave_one_dataset_out" in metrics:
             self.manifest["leave_one_dataset_out"] = metrics["leave_one_dataset_out"]
