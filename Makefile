@@ -10,8 +10,8 @@ DEV_STAMP := $(VENV)/.installed-dev
 help:
 	@echo "make run    - install into .venv, migrate the embedded SQLite database, serve on http://127.0.0.1:8000"
 	@echo "make test   - install dev dependencies, start Redis + PostgreSQL if needed, run the whole suite"
-	@echo "make train  - rebuild the bundled model artifact from ../shared/data (about 15 min)"
-	@echo "make bench-model - Colombe's model vs alt-profanity-check on the same English test split"
+	@echo "make train  - rebuild the bundled model artifact from ../shared/data (about 30-45 min; sentence vectors cached in ~/.cache/colombe)"
+	@echo "make bench-model - both model profiles vs alt-profanity-check: in-split, leave-one-dataset-out, never-seen, speed"
 	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
 	@echo "make bench-site - per-site learning: site model vs global vs TF-IDF after 600 decisions, training time, scoring ratio"
 	@echo "make chaos  - fault tests: kill workers, stop Redis, restart PostgreSQL, sustained load"

@@ -87,7 +87,7 @@ def report(out: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", action="append",
-                    choices=["ingest", "scoring", "latency", "memory", "model", "scaleout", "embedded", "queue"])
+                    choices=["ingest", "scoring", "latency", "memory", "model", "scaleout", "embedded", "queue", "profiles"])
     ap.add_argument("--runs", type=int, default=3, help="runs per wrk figure (the median is reported)")
     ap.add_argument("--seconds", type=int, default=8, help="seconds per wrk run")
     ap.add_argument("--window", type=int, default=15, help="seconds per scoring window")
@@ -98,7 +98,7 @@ def main() -> None:
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (apt-get install wrk)")
-    phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "embedded", "queue"])
+    phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "embedded", "queue", "profiles"])
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
     def attempt(name, fn, *a):
@@ -134,6 +134,8 @@ def main() -> None:
         attempt("embedded mode", phase_embedded, args, out)
     if "queue" in phases:
         attempt("queue page", phase_queue, args, out)
+    if "profiles" in phases:  # both model profiles: bench/profiles.py
+        attempt("model profiles", __import__("profiles").phase_profiles, args, out)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(out, indent=2, default=str))

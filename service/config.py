@@ -87,6 +87,10 @@ class Settings:
     training_data_dir: Path | None = setting(None, "COLOMBE_TRAINING_DATA", "the shared public training data read by "
                                              "`colombe train` and `colombe retrain`", _path,
                                              "`<repo>/../shared/data`")
+    model_profile: str = setting("full", "COLOMBE_MODEL_PROFILE", "`full`: n-grams plus the multilingual sentence "
+                                 "encoder (reads meaning across French and English; about 150 MB more per scoring "
+                                 "process); `fast`: n-grams only (scores carry `<version>+fast`). The synchronous "
+                                 "Perspective/Akismet/Coral APIs always use `full`.", _choice("full", "fast"))
     metrics_dir: Path | None = setting(None, "COLOMBE_METRICS_DIR", "shared by all processes of one host for "
                                        "Prometheus multiprocess metrics", _path, "`<data dir>/metrics`")
     # -- web tier

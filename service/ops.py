@@ -68,9 +68,9 @@ def readyz():
         checks["broker"] = "embedded"
     try:
         if cfg.embedded:
-            from .core.jobs import get_model
+            from .core.jobs import settings_model
 
-            checks["model"] = get_model(cfg.model_dir).version
+            checks["model"] = settings_model(cfg).version
         else:
             checks["model"] = model_version_on_disk(cfg.model_dir)
     except Exception as exc:

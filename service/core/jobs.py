@@ -17,9 +17,13 @@ _model_lock = threading.Lock()
 _models: dict = {}
 
 
-def get_model(model_dir: str | None):
-    """Load the model once per process (the bundled artifact unless a dir is configured)."""
-    key = model_dir or ""
+def get_model(model_dir: str | None, profile: str | None = None):
+    """Load the model once per process and profile (the bundled artifact unless a dir is
+    configured; profile None = "full"). Callers with settings use `settings_model`."""
+    from models.registry import resolve_profile
+
+    profile = resolve_profile(profile)
+    key = (model_dir or "") if profile == "full" else f"{model_dir or ''}#{profile}"
     model = _models.get(key)
     if model is None:
         with _model_lock:
@@ -27,13 +31,19 @@ def get_model(model_dir: str | None):
             if model is None:
                 from models.registry import default_model, load_model
 
-                model = load_model(model_dir) if model_dir else default_model()
+                model = load_model(model_dir, profile) if model_dir else default_model(profile)
                 _models[key] = model
     return model
 
 
+def settings_model(settings: Settings):
+    """The model scoring uses: `COLOMBE_MODEL_DIR` (or the bundled artifact) with
+    `COLOMBE_MODEL_PROFILE`."""
+    return get_model(settings.model_dir, settings.model_profile)
+
+
 def score_job(settings: Settings, comment_ids: list[int]) -> int:
-    model = get_model(settings.model_dir)
+    model = settings_model(settings)
     try:
         with session_scope(settings.database_url) as session:
             return len(score_comments(session, comment_ids, model, settings.score_prefix_chars,

@@ -64,11 +64,15 @@ def build_items(session: Session, comments: list[ClaimedComment], max_chars: int
     if post_ids:
         # (Result.tuples() is deprecated and broken in SQLAlchemy 2.1: iterate the rows.)
         posts = {row.id: row for row in session.execute(
-            select(Post.id, Post.title, Post.text).where(Post.id.in_(post_ids)))}
+            select(Post.id, Post.title, Post.text, Post.url).where(Post.id.in_(post_ids)))}
     parents = {}
     if parent_ids:
         parents = {row.id: row.text for row in session.execute(
             select(Comment.id, Comment.text).where(Comment.id.in_(parent_ids)))}
+    # the author's URL is a spam signal the model weighs (models/signals.py)
+    author_urls = {row.id: row.author_url for row in session.execute(
+        select(Comment.id, Comment.author_url).where(Comment.id.in_([c.id for c in comments]),
+                                                     Comment.author_url.is_not(None)))}
     items = []
     for c in comments:
         post = posts.get(c.post_id)
@@ -78,6 +82,8 @@ def build_items(session: Session, comments: list[ClaimedComment], max_chars: int
             "post_title": post.title if post else None,
             "post_text": (post.text or "")[:max_chars] if post else None,
             "parent_text": (parents.get(c.parent_id) or "")[:max_chars] if c.parent_id else None,
+            "author_url": author_urls.get(c.id),
+            "post_url": post.url if post else None,
         })
     return items
 

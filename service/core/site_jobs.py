@@ -109,9 +109,9 @@ class InProcessSiteJobs:
     def _model(self):
         if self.model_getter is not None:
             return self.model_getter()
-        from .jobs import get_model
+        from .jobs import settings_model
 
-        return get_model(self.settings.model_dir)
+        return settings_model(self.settings)
 
     def learn(self, site_id: str) -> bool:
         self.q.put(("learn", site_id))

@@ -169,10 +169,10 @@ def learn_site(settings, site_id: str, promote_mode: str = "auto", actor: str = 
     Returns the `colombe learn --json` object. Raises `UnknownSite`."""
     if promote_mode not in PROMOTE_CHOICES:
         raise ValueError(f"promote must be one of {', '.join(PROMOTE_CHOICES)}")
-    from .jobs import get_model
+    from .jobs import settings_model
 
     started = time.perf_counter()
-    model = model or get_model(settings.model_dir)
+    model = model or settings_model(settings)
     if progress:
         progress("labels", 0, 0)
     with session_scope(settings.database_url) as s:

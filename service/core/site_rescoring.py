@@ -25,9 +25,9 @@ def rescore_pending(settings, site_id: str, model=None, batch: int = 500, max_ro
     from ..db.session import session_scope
 
     if model is None:
-        from .jobs import get_model
+        from .jobs import settings_model
 
-        model = get_model(settings.model_dir)
+        model = settings_model(settings)
     total = 0
     for _ in range(max_rounds):
         with session_scope(settings.database_url) as session:

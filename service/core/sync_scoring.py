@@ -13,7 +13,8 @@ _lock = threading.Lock()
 
 
 def model(settings: Settings):
-    return jobs.get_model(settings.model_dir)
+    # the synchronous APIs always use the full profile (they answer within the caller's timeout)
+    return jobs.get_model(settings.model_dir, "full")
 
 
 def score_items(settings: Settings, items: list[dict]) -> list[dict]:

@@ -32,9 +32,9 @@ def model():
     if failed_at is not None and time.monotonic() - failed_at < RETRY_AFTER_S:
         return None
     try:
-        from ..core.jobs import get_model
+        from ..core.jobs import settings_model
 
-        return get_model(settings().model_dir)
+        return settings_model(settings())
     except Exception as exc:  # the UI keeps working without highlights and suggestions
         _failures[key] = time.monotonic()
         log.warning("model unavailable for the moderator UI", extra={"error": str(exc)[:200]})

@@ -6,8 +6,9 @@ import csv
 import pytest
 
 from models import data
-from models.data import (DATASETS, SITE_DECISIONS, TOX_HEADS, assign_groups_and_splits, extra_dataset_names,
-                         extra_datasets, load_extra_csv)
+from models.data import (DATASETS, SITE_DECISIONS, TOX_HEADS, assign_groups_and_splits, extra_catalogue,
+                         extra_dataset_names, load_extra_csv)
+from models.datasets import Catalogue
 
 
 def _write(path, rows):
@@ -45,7 +46,7 @@ def test_load_extra_csv_needs_a_header(tmp_path):
         load_extra_csv(p)
 
 
-def test_extra_datasets_register_for_one_run_only(tmp_path):
+def test_extra_datasets_belong_to_one_run(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     words = ["chat", "pluie", "jardin", "velo", "montagne", "livre", "musique", "cuisine", "voyage", "soleil"]
     _write(a, [[f"J'aime le {w1} et la {w2} le dimanche", "fr", "clean", f"{w1}{w2}"]
@@ -53,15 +54,22 @@ def test_extra_datasets_register_for_one_run_only(tmp_path):
     _write(b, [["You are a moron", "en", "toxic", "1"]])
     before = dict(DATASETS)
     assert extra_dataset_names([a, b]) == [SITE_DECISIONS, "extra:b"]
-    with extra_datasets([a, b]) as pairs:
-        assert [n for n, _ in pairs] == [SITE_DECISIONS, "extra:b"]
-        info = DATASETS[SITE_DECISIONS]
-        assert info.trainable and not info.train_only and info.kind == "site"
-        assert info.license == "the site's own moderation decisions"
-        recs = data.load_records(tmp_path / "no-shared-data", datasets={SITE_DECISIONS, "extra:b"}, extra=pairs)
-        assert {r.dataset for r in recs} == {SITE_DECISIONS, "extra:b"}
-        split = assign_groups_and_splits(recs)
-        assert {r.split for r in split if r.dataset == SITE_DECISIONS} == {"train", "valid", "test"}
-    assert DATASETS == before                                       # nothing leaks into the next call
-    # without extra, the loader never tries to read a "site" dataset from the shared folder
+    pairs = extra_catalogue([a, b])
+    assert [info.name for info, _ in pairs] == [SITE_DECISIONS, "extra:b"]
+    catalogue = Catalogue([info for info, _ in pairs])
+    info = catalogue[SITE_DECISIONS]
+    assert info.trainable and not info.train_only and info.kind == "site"
+    assert info.license == "the site's own moderation decisions"
+    assert SITE_DECISIONS not in DATASETS                            # the shared catalogue never changes
+    with pytest.raises(TypeError):
+        DATASETS["x"] = info                                         # ... and cannot be changed
+    recs = data.load_records(tmp_path / "no-shared-data", datasets={SITE_DECISIONS, "extra:b"}, extra=pairs)
+    assert {r.dataset for r in recs} == {SITE_DECISIONS, "extra:b"}
+    assert all(r.info is catalogue[r.dataset] or r.info == catalogue[r.dataset] for r in recs)
+    split = assign_groups_and_splits(recs)
+    assert {r.split for r in split if r.dataset == SITE_DECISIONS} == {"train", "valid", "test"}
+    assert dict(DATASETS) == before
+    # without extra, the loader never reads a "site" dataset from the shared folder
     assert all(r.dataset != SITE_DECISIONS for r in data.load_records(tmp_path, datasets={SITE_DECISIONS}))
+    with pytest.raises(ValueError):
+        Catalogue([DATASETS["toxifrench"]])                          # a name cannot be registered twice

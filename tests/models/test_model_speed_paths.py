@@ -12,9 +12,10 @@ import random
 import numpy as np
 import pytest
 
-from models.features import Encoded, pair_features, pair_features_small
+from models.hashing import Encoded
 from models.lang import _hash_sets, _hash_table, detect_languages
-from models.registry import SMALL_PAIR_BATCH
+from models.pairs import pair_features, pair_features_small
+from models.pipeline import SMALL_PAIR_BATCH
 from models.text import normalize, normalize_batch
 
 TEXTS = [
@@ -49,18 +50,25 @@ def test_small_pair_path_is_bit_identical(model, seed):
         wbl, cbl = fz.block_lists(enc)
         if not cbl:
             continue
-        wb, cb = sum(wbl[1:], wbl[0]).tocsr(), sum(cbl[1:], cbl[0]).tocsr()
+        k_w = fz.n_ngram_word_blocks
+        wb, cb = sum(wbl[1:k_w], wbl[0]).tocsr(), sum(cbl[1:], cbl[0]).tocsr()
         langs = detect_languages(texts, enc)
         spam = np.linspace(-2, 2, k)
-        ref = pair_features(texts, norms, cb, wb, ctx, cnorms, fz, spam, langs, model._stopstems,
-                            model._idf_word, model._idf_char)
+        ref = pair_features(texts, norms, cb, wb, ctx, cnorms, fz, spam, langs, model.stopstems,
+                            model.idf_word, model.idf_char)
         fast = pair_features_small(texts, norms, enc, range(k), ctx, cnorms, fz, spam, langs,
-                                   model._stopstems, model._idf_word, model._idf_char)
+                                   model.stopstems, model.idf_word, model.idf_char)
         assert np.array_equal(ref, fast)
 
 
-def test_scores_same_alone_or_in_large_batch(model):
-    """The small path (a request of 1..8) and the sparse path (> 8) agree."""
+@pytest.mark.parametrize("profile", ["fast", "full"])
+def test_scores_same_alone_or_in_large_batch(profile):
+    """The small path (a request of 1..8) and the sparse path (> 8) agree, bit for bit,
+    in both profiles (the encoder reads each comment alone; semantic and stacked
+    logits are row-wise sums, not batch matrix products)."""
+    from models.registry import default_model
+    model = default_model(profile)
+    same = np.array_equal
     rnd = random.Random(7)
     items = []
     for _ in range(40):
@@ -70,10 +78,10 @@ def test_scores_same_alone_or_in_large_batch(model):
     assert len(items) > SMALL_PAIR_BATCH
     for i, it in enumerate(items):
         one, _, _ = model.raw_scores([it])
-        assert np.array_equal(one[0], big[i])
+        assert same(one[0], big[i])
     for s in range(0, len(items), 5):
         part, _, _ = model.raw_scores(items[s:s + 5])
-        assert np.array_equal(part, big[s:s + 5])
+        assert same(part, big[s:s + 5])
 
 
 def test_empty_comment_with_context_scores_zero(model):

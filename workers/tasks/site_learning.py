@@ -56,12 +56,12 @@ def learn_site(site_id) -> dict:
 def rescore_site(self, site_id) -> int:
     if not _site_arg(RESCORE_SITE_TASK, site_id):
         return 0
-    from service.core.jobs import get_model
+    from service.core.jobs import settings_model
     from service.core.site_rescoring import rescore_pending
 
     cfg = settings()
     try:
-        n = rescore_pending(cfg, site_id, get_model(cfg.model_dir))
+        n = rescore_pending(cfg, site_id, settings_model(cfg))
     except TRANSIENT:
         raise
     except Exception:
@@ -73,12 +73,12 @@ def rescore_site(self, site_id) -> int:
 
 @shared_task(name=SITE_LEARNING_CHECK_TASK, acks_late=True, ignore_result=True)
 def check_site_learning() -> dict:
-    from service.core.jobs import get_model
+    from service.core.jobs import settings_model
     from service.core.site_jobs import CelerySiteJobs, check_sites
 
     cfg = settings()
     jobs = CelerySiteJobs(cfg)
     try:
-        return check_sites(cfg, jobs.learn, jobs.rescore, get_model(cfg.model_dir).version)
+        return check_sites(cfg, jobs.learn, jobs.rescore, settings_model(cfg).version)
     finally:
         jobs.close()

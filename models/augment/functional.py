@@ -1,0 +1,116 @@
+"""Negation, counter-speech and attacks on groups, French and English, written
+for Colombe (training augmentation, never evaluation).
+
+Why: in the shared sets a sentence that names a group and a slur or a hateful
+claim is nearly always toxic, so a model learns the words and not what the
+sentence does with them.  Following the functional categories of Roettger et
+al. (2021, HateCheck), this module writes pairs that differ in what matters:
+
+- clean: negated hate ("I don't hate {G}", "Il est faux de dire que {G} sont
+  des parasites"), counter-speech and reported speech ("calling {G} vermin is
+  hateful"), positive statements about groups;
+- toxic: the direct statements (hate, dehumanisation, calls for violence),
+  and threats against a person ("deserves to be shot").
+
+Templates and word lists are the project's own; the sentences used by the
+tests (``tests/models/test_functional_sentences.py``) are written apart from
+these templates and a test checks that none of them is a training row.
+Deterministic (seeded); MIT like the code.
+"""
+from __future__ import annotations
+
+import random
+
+from .neutral import EN_GROUPS, FR_GROUPS
+
+__all__ = ["functional_rows"]
+
+EN_BAD_NOUNS = ["vermin", "parasites", "animals", "rats", "scum", "a disease", "subhuman", "filth", "cockroaches"]
+EN_BAD_ADJ = ["disgusting", "worthless", "inferior", "dangerous criminals", "a plague on this country", "stupid"]
+FR_BAD_NOUNS = ["des parasites", "des animaux", "des rats", "des sous-hommes", "une vermine", "des cafards",
+                "une plaie", "des déchets"]
+FR_BAD_ADJ = ["répugnants", "inférieurs", "tous des criminels", "une honte pour ce pays", "tous des voleurs", "débiles"]
+
+EN_HATE = ["I hate {G}.", "{G} are {N}.", "All {G} are {A}.", "{G} should be thrown out of this country.",
+           "I can't stand {G}, they are {N}.", "We need to get rid of {G} once and for all.",
+           "{G} are {A} and always will be.", "Honestly, {G} make me sick."]
+EN_NEGATED = ["I don't hate {G}.", "{G} are not {N}.", "It is simply false that {G} are {A}.",
+              "I would never say that {G} are {N}.", "Nobody should claim that {G} are {A}.",
+              "No, {G} are not {A}, and the statistics show it.", "I have never hated {G} and never will.",
+              "There is no reason at all to think {G} are {A}."]
+EN_COUNTER = ["Calling {G} {N} is hateful and wrong.", "Saying that {G} are {A} is pure bigotry.",
+              "The comment above says {G} are {N}; that is disgusting and I reported it.",
+              "People who write that {G} are {N} should be ashamed of themselves.",
+              "\"{G} are {N}\" is exactly the kind of hate speech this blog should not publish.",
+              "I'm tired of reading that {G} are {A}. It is not true.",
+              "My grandfather heard people call {G} {N} in the 1930s; we know where that led.",
+              "If you think {G} are {A}, please read some history first."]
+EN_POSITIVE = ["{G} are human beings like everyone else.", "I love my {G} neighbours.",
+               "{G} have the same rights as everyone in this country.", "Many {G} read this blog and we welcome them.",
+               "I'm proud to stand with {G}.", "{G} have contributed a lot to this city."]
+EN_THREATS = ["{P} deserves to be shot for this.", "Someone should hang {P} from a lamppost.",
+              "I hope {P} gets beaten up on the way home.", "{P} should be put against a wall and executed.",
+              "I know where {P} lives and I'm coming.", "People like {P} deserve a bullet.",
+              "I will personally make {P} pay, with my fists.", "{P} should be burned alive."]
+EN_PEOPLE = ["the author", "this minister", "the mayor", "that journalist", "this senator", "the editor", "this guy"]
+
+FR_HATE = ["Je déteste {G}.", "{G} sont {N}.", "{G} sont {A}.", "Il faut virer {G} de ce pays.",
+           "Je ne supporte pas {G}, ce sont {N}.", "Il faut se débarrasser de {G} une bonne fois pour toutes.",
+           "{G} sont {A} et le resteront.", "{G} me dégoûtent."]
+FR_NEGATED = ["Je ne déteste pas {G}.", "{G} ne sont pas {N}.", "C'est faux de dire que {G} sont {A}.",
+              "Je ne dirai jamais que {G} sont {N}.", "Personne ne devrait prétendre que {G} sont {A}.",
+              "Non, {G} ne sont pas {A}, les chiffres le montrent.", "Je n'ai jamais détesté {G}.",
+              "Rien ne permet de penser que {G} sont {A}."]
+FR_COUNTER = ["Traiter {G} de parasites, c'est de la haine pure.", "Dire que {G} sont {A}, c'est du racisme.",
+              "Le commentaire du dessus dit que {G} sont {N} : c'est honteux, je l'ai signalé.",
+              "Ceux qui écrivent que {G} sont {N} devraient avoir honte.",
+              "« {G} sont {N} » : voilà exactement le genre de phrase qui n'a rien à faire ici.",
+              "J'en ai assez de lire que {G} sont {A}. C'est faux.",
+              "Mon grand-père entendait déjà dire que {G} étaient {N} ; on sait où ça a mené.",
+              "Si vous pensez que {G} sont {A}, lisez un livre d'histoire."]
+FR_POSITIVE = ["{G} sont des êtres humains comme les autres.", "J'aime beaucoup mes voisins, {G} compris.",
+               "{G} ont les mêmes droits que tout le monde.", "Beaucoup {D} lisent ce blog et ils sont les bienvenus.",
+               "Je suis fier de soutenir {G}.", "{G} ont beaucoup apporté à notre ville."]
+FR_THREATS = ["{P} mérite d'être fusillé.", "Il faudrait pendre {P} sur la place publique.",
+              "J'espère que {P} va se faire tabasser en rentrant chez lui.", "{P}, on devrait le coller au mur.",
+              "Je sais où habite {P}, il va le regretter.", "Une balle dans la tête, voilà ce que mérite {P}.",
+              "Je vais lui casser la gueule, à {P}.", "{P} mérite d'être brûlé vif."]
+FR_PEOPLE = ["l'auteur", "ce ministre", "le maire", "ce journaliste", "ce député", "le rédacteur", "ce type"]
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def functional_rows(seed: int = 7, per_template: int = 6) -> list[dict]:
+    """Rows: ``text, lang, label (toxic|clean)`` plus ``fine_label`` (the
+    category) and ``threat`` for the threats."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+
+    def add(lang, label, cat, templates, groups, nouns, adjs, extra=None):
+        for t in templates:
+            for _ in range(per_template):
+                g = rng.choice(groups)
+                gs, gd = (g if isinstance(g, tuple) else (g, g))
+                text = t.format(G=gs, D=gd, N=rng.choice(nouns), A=rng.choice(adjs),
+                                P=rng.choice(FR_PEOPLE if lang == "fr" else EN_PEOPLE))
+                rows.append({"text": _cap(text), "lang": lang, "label": label, "fine_label": cat, **(extra or {})})
+
+    add("en", "toxic", "hate", EN_HATE, EN_GROUPS, EN_BAD_NOUNS, EN_BAD_ADJ, {"identity_hate": "1"})
+    add("en", "clean", "negated", EN_NEGATED, EN_GROUPS, EN_BAD_NOUNS, EN_BAD_ADJ)
+    add("en", "clean", "counter_speech", EN_COUNTER, EN_GROUPS, EN_BAD_NOUNS, EN_BAD_ADJ)
+    add("en", "clean", "positive", EN_POSITIVE, EN_GROUPS, EN_BAD_NOUNS, EN_BAD_ADJ)
+    add("en", "toxic", "threat", EN_THREATS, EN_GROUPS, EN_BAD_NOUNS, EN_BAD_ADJ, {"threat": "1"})
+    add("fr", "toxic", "hate", FR_HATE, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ, {"identity_hate": "1"})
+    add("fr", "clean", "negated", FR_NEGATED, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ)
+    add("fr", "clean", "counter_speech", FR_COUNTER, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ)
+    add("fr", "clean", "positive", FR_POSITIVE, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ)
+    add("fr", "toxic", "threat", FR_THREATS, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ, {"threat": "1"})
+    seen: set = set()
+    out = []
+    for r in rows:
+        if r["text"] not in seen:
+            seen.add(r["text"])
+            out.append(r)
+    return out

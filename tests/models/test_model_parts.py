@@ -1,0 +1,136 @@
+"""Parts of the v2 model that need no trained artifact: accented words, field
+signals, the encoder's input, the embedding cache, stacking inputs, bias
+metrics, the written training rows, the dataset folds."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.bias import bias_metrics
+from models.encoder import EmbeddingCache, prepare
+from models.features import FeatureConfig, Featurizer
+from models.hashing import accent_words
+from models.signals import SIGNAL_NAMES, comment_signals, domain_of, link_domains
+from models.stacking import base_names, input_matrix, stack_inputs
+from models.text import normalize, readable
+
+
+def test_accented_words_keep_espere_apart_from_espece():
+    assert normalize("j'espère") == "j'espere" and normalize("espèce") == "espece"
+    d, h = accent_words(["J'espère que oui", "espèce de", "plain ascii", "Côte", "côte et COTE"])
+    assert list(d) == [0, 1, 3, 4]
+    assert h[0] != h[1]                              # espère != espèce
+    assert h[2] == h[3]                              # case folded, accent kept
+    fz = Featurizer(FeatureConfig(accent_words=True))
+    norms = [normalize(t) for t in ("j'espère", "j'espere")]
+    X = fz.transform(norms, ["j'espère", "j'espere"]).toarray()
+    assert (X[0] != X[1]).any()                      # the folded forms alone would be identical
+    plain = Featurizer(FeatureConfig()).transform(norms, ["j'espère", "j'espere"]).toarray()
+    assert (plain[0] == plain[1]).all()
+
+
+def test_readable_undoes_evasions_but_keeps_words():
+    assert readable("C.O.N.N.A.R.D") == "connard"
+    assert readable("ｉｄｉｏｔ") == "idiot"
+    assert readable("іdіоt") == "idiot"                        # Cyrillic look-alikes
+    assert readable("id\u200biot") == "idiot"
+    assert readable("Quel crétin !!!") == "quel crétin !!!"    # accents kept, punctuation kept
+    assert readable("connnnnard") == "connard"                  # stretched letters: two kept
+    assert readable("belle comme") == "belle comme"             # real doubles untouched
+    assert prepare("<b>RT @bob</b> Voir https://www.exemple.fr/a?b=1 &amp; merci") == "voir exemple.fr & merci"
+
+
+def test_signals_from_fields():
+    items = [
+        {"text": "Great post! https://cheap-loans-fast.xyz/offer", "site_url": "https://myblog.example.org"},
+        {"text": "See my earlier post https://myblog.example.org/2024/x", "site_url": "https://myblog.example.org"},
+        {"text": "Nice", "author_url": "https://best-casino-bonus.top", "post_url": "https://myblog.fr/p/1"},
+        {"text": "Nice", "author_url": "https://camille.wordpress.com"},
+        {"text": "Appelez le +33 6 12 34 56 78 ou écrivez à a.b@mail.fr pour 500€"},
+        {"text": '<a href="https://x-pills.com">pills</a>'},
+    ]
+    S = comment_signals(items)
+    col = {n: j for j, n in enumerate(SIGNAL_NAMES)}
+    assert S[0, col["foreign_link"]] == 1 and S[1, col["foreign_link"]] == 0     # the site's own link
+    assert S[0, col["author_url_commercial"]] >= 1                              # "loans" in the link's domain
+    assert S[2, col["author_url"]] == 1 and S[2, col["author_url_foreign"]] == 1
+    assert S[2, col["author_url_commercial"]] >= 1 and S[3, col["author_url_commercial"]] == 0
+    assert S[4, col["has_phone"]] == 1 and S[4, col["has_email"]] == 1 and S[4, col["money"]] == 1
+    assert S[5, col["anchor_markup"]] == 1
+    assert domain_of("HTTPS://www.Blog.Example.org:8080/x?y") == "example.org"
+    assert link_domains("voir www.a-b.fr et http://c.d.com/x") == ["a-b.fr", "d.com"]
+
+
+def test_embedding_cache_round_trip(tmp_path):
+    class Fake:
+        calls = 0
+
+        def encode(self, texts, prepared=True):
+            Fake.calls += 1
+            return np.array([[len(t), 1.0] + [0.0] * 510 for t in texts], dtype=np.float32)
+
+    c = EmbeddingCache(tmp_path, version="fake-1")
+    v = c.embed(["Bonjour", "Hello there", "", "Bonjour"], encoder=Fake())
+    assert v.shape == (4, 512) and v[0, 0] == len("bonjour") and (v[2] == 0).all()
+    assert (v[0] == v[3]).all() and Fake.calls == 1
+    again = EmbeddingCache(tmp_path, version="fake-1")               # read back from disk
+    assert len(again) == 2 and again.missing(["Bonjour", "Autre"]) == 1
+    assert np.array_equal(again.embed(["Hello there"], encoder=Fake()), v[1:2]) and Fake.calls == 1
+
+
+def test_stacking_inputs_and_products():
+    names = stack_inputs("spam", "full", SIGNAL_NAMES)
+    assert "ng:spam" in names and "sem:spam" in names and "sem:spam*fr" in names
+    assert all(f"sig:{s}" in names for s in SIGNAL_NAMES)
+    assert "sem:spam" not in stack_inputs("spam", "fast", SIGNAL_NAMES)
+    assert not any(n.startswith("sig:") for n in stack_inputs("toxicity", "full", SIGNAL_NAMES))
+    assert base_names(["a*b", "c"]) == {"a", "b", "c"}
+    F = input_matrix(["a", "a*b", "missing"], {"a": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}, 2)
+    assert F.tolist() == [[1.0, 3.0, 0.0], [2.0, 8.0, 0.0]]
+
+
+def test_bias_metrics_catch_a_biased_scorer():
+    rng = np.random.default_rng(0)
+    n = 400
+    groups = [["Islam"] if i % 4 == 0 else [] for i in range(n)]
+    y = rng.integers(0, 2, n)
+    fair = y + rng.normal(0, 0.5, n)
+    biased = fair + np.array([2.0 if g else 0.0 for g in groups])     # every mention of the group scores high
+    f, b = bias_metrics(groups, y, fair), bias_metrics(groups, y, biased)
+    assert f["Islam"]["bpsn_auc"] > 0.8 and b["Islam"]["bpsn_auc"] < f["Islam"]["bpsn_auc"] - 0.2
+    assert b["Islam"]["bnsp_auc"] > f["Islam"]["bnsp_auc"]
+    assert "_mean" in f
+
+
+def test_written_rows_are_deterministic_and_labeled():
+    from models.augment import augmentation_rows
+    for name in ("colombe_blog_spam", "colombe_functional", "colombe_neutral_comments"):
+        a, b = augmentation_rows(name), augmentation_rows(name)
+        assert a == b and len(a) > 300
+        assert {r["lang"] for r in a} == {"fr", "en"}
+    spam = augmentation_rows("colombe_blog_spam")
+    assert {r["label"] for r in spam} == {"spam", "clean"}
+    assert all(r["post_title"] and r["site_url"].startswith("https://") for r in spam)
+    by_fields = [r for r in spam if r.get("spam_by_fields")]
+    # the same compliment is spam with a commercial author URL and clean without
+    assert {r["label"] for r in by_fields} == {"spam", "clean"}
+    func = augmentation_rows("colombe_functional")
+    assert {r["fine_label"] for r in func} == {"hate", "negated", "counter_speech", "positive", "threat"}
+
+
+def test_written_rows_only_train(tmp_path):
+    from models.data import assign_groups_and_splits, load_records
+    recs = assign_groups_and_splits(load_records(tmp_path, limit_per_dataset=50))
+    written = [r for r in recs if r.info.synthetic]
+    assert written and all(r.split == "train" for r in written)
+    blog = [r for r in written if r.dataset == "colombe_blog_spam"]
+    assert blog and all(r.context and r.post_id for r in blog)
+    assert any(r.extra.get("author_url") for r in blog)
+
+
+def test_dataset_catalogue_is_read_only():
+    from models.datasets import DATASETS
+    with pytest.raises(TypeError):
+        DATASETS["x"] = DATASETS["toxifrench"]
+    assert not any(info.trainable for name, info in DATASETS.items()
+                   if name in ("cyberagression_ado_large", "sfu_ctc", "ucc_unhealthy_comments"))
