@@ -84,13 +84,12 @@ def test_fast_profile_is_another_model_version():
     assert a != b                                           # the semantic stage changes the scores
 
 
-def test_profile_from_environment(monkeypatch):
+def test_profile_is_passed_in_never_read_from_the_environment(monkeypatch):
     from models.registry import resolve_profile
-    monkeypatch.setenv("COLOMBE_MODEL_PROFILE", "fast")
-    assert resolve_profile() == "fast" and resolve_profile("full") == "full"
-    monkeypatch.setenv("COLOMBE_MODEL_PROFILE", "quick")
+    monkeypatch.setenv("COLOMBE_MODEL_PROFILE", "fast")  # the service reads it into Settings
+    assert resolve_profile() == "full" and resolve_profile("FAST") == "fast"
     with pytest.raises(ValueError, match="quick"):
-        resolve_profile()
+        resolve_profile("quick")
 
 
 @pytest.mark.parametrize("profile,dim", [("full", 512), ("fast", 0)])

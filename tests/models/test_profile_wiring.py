@@ -16,14 +16,12 @@ def test_settings_read_and_check_the_profile(tmp_path):
 
 
 def test_model_cache_per_profile_and_sync_apis_on_full(tmp_path, monkeypatch):
-    from service.core import jobs
-    from service.integrations import sync_scoring
+    from service.core import jobs, sync_scoring
     monkeypatch.setattr(jobs, "_models", {})
-    monkeypatch.setenv("COLOMBE_MODEL_PROFILE", "fast")
-    fast = jobs.get_model(None)
-    assert fast.profile == "fast" and fast.version.endswith("+fast")
-    assert jobs.get_model(None) is fast
     settings = Settings.from_env({"COLOMBE_DATA_DIR": str(tmp_path), "COLOMBE_MODEL_PROFILE": "fast"})
+    fast = jobs.settings_model(settings)
+    assert fast.profile == "fast" and fast.version.endswith("+fast")
+    assert jobs.settings_model(settings) is fast and jobs.get_model(None, "fast") is fast
     full = sync_scoring.model(settings)
     assert full.profile == "full" and full is jobs.get_model(None, "full")
     out = sync_scoring.score_items(settings, [{"text": "Quel crétin ce ministre."}])

@@ -32,6 +32,7 @@ SAMPLES = {
     "COLOMBE_SITE_LEARN_CHECK": ("30", 30.0),
     "COLOMBE_SITE_PROMOTION_MARGIN": ("0.02", 0.02),
     "COLOMBE_ADMIN_TOKEN": ("a" * 40, "a" * 40),
+    "COLOMBE_MODEL_PROFILE": ("Fast", "fast"),
 }
 
 

@@ -66,10 +66,7 @@ def _check(recipe, real_live, text, lang):
     return verdict, akismet
 
 
-@pytest.mark.parametrize("lang", [
-    "en",
-    pytest.param("fr", marks=pytest.mark.xfail(strict=True, reason="needs the classifier of #16")),
-])
+@pytest.mark.parametrize("lang", ["en", "fr"])
 def test_obvious_spam_is_spam(recipe, real_live, lang):
     verdict, akismet = _check(recipe, real_live, SPAM[lang], lang)
     assert verdict in (akismet.CheckResponse.SPAM, akismet.CheckResponse.DISCARD)
