@@ -102,6 +102,13 @@ def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
     )
     app.json.sort_keys = False
+    if settings.trusted_proxies > 0:
+        # The client's address, scheme and host as the last N proxies saw them; without this
+        # setting X-Forwarded-* are ignored (anyone can send them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     metrics.configure(settings.metrics_dir)
     app.extensions["colombe"] = {
         "settings": settings,
@@ -176,10 +183,12 @@ def _install_hooks(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if _wants_html():
+        if _wants_html() or (exc.code or 500) < 400:  # pages, and redirects (their Location)
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
-        return json_error(exc.code or 500, code, exc.description or exc.name)
+        # the exception's own headers too: `Allow` on a 405, `Retry-After`, `WWW-Authenticate`
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return json_error(exc.code or 500, code, exc.description or exc.name, headers=headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -26,7 +26,9 @@ def configure(metrics_dir: Path | str) -> None:
         if _m:
             return
         path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or metrics_dir)
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.is_dir():  # owner only, like the data dir (its files carry site ids)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
         from prometheus_client import Counter, Histogram, values
 

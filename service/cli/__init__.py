@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -27,6 +28,9 @@ def main(ctx: click.Context) -> None:
     (unset = embedded mode), COLOMBE_SECRET_KEY, COLOMBE_DATA_DIR (default ./var); every
     variable is listed in README's configuration table.
     """
+    # Whatever Colombe writes (database, secret key, metrics files, beat schedule, retrained
+    # models) is readable by its owner only: no group or other permission bits.
+    os.umask(os.umask(0o077) | 0o077)
     # The model package's commands read no environment: their defaults come from Settings.
     training_data = Settings.read("training_data_dir")
     if training_data is not None:

@@ -4,4 +4,4 @@ Importing any `service.db` module registers every table on `Base.metadata` (the 
 schema, the moderator UI's tables and the integrations' tables), so migrations and the
 schema check always see the whole schema.
 """
-from . import auth_tables, integration_tables, tables  # noqa: F401
+from . import auth_tables, integration_tables, ops_tables, tables  # noqa: F401
