@@ -54,6 +54,10 @@ def _upper(_name: str, raw: str) -> str:
     return raw.upper()
 
 
+def _host_list(_name: str, raw: str) -> tuple:
+    return tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+
+
 def _choice(*choices: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         value = raw.lower()
@@ -147,10 +151,10 @@ class Settings:
                                        "dead-lettered", _int)
     notify_concurrency: int = setting(4, "COLOMBE_NOTIFY_CONCURRENCY", "requests in flight at once to one destination "
                                       "(host and port) from one delivery task", _int)
-    outbound_allowed_hosts: str = setting("", "COLOMBE_OUTBOUND_ALLOWED_HOSTS", "comma-separated host names, or "
+    outbound_allowed_hosts: tuple = setting((), "COLOMBE_OUTBOUND_ALLOWED_HOSTS", "comma-separated host names, or "
                                           "`host:port`, that outbound requests (decision webhooks, platform APIs) may "
                                           "reach although they resolve to loopback, private or link-local addresses; "
-                                          "every other such destination is refused", shown="empty (none)")
+                                          "every other such destination is refused", _host_list, "empty (none)")
     poll_interval_s: float = setting(60.0, "COLOMBE_POLL_INTERVAL", "default seconds between two polls of a Blogger "
                                      "or Disqus connection (`colombe integrations set --poll-interval` per site)", _float)
     poll_beat_s: float = setting(15.0, "COLOMBE_POLL_BEAT", "seconds between two beat checks for connections due a "

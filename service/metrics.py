@@ -49,6 +49,8 @@ def configure(metrics_dir: Path | str) -> None:
             buckets=SCORING_BUCKETS,
         )
         _m["task_failures"] = Counter("colombe_task_failures", "Task runs that raised.", ["task"])
+        _m["intake_skipped"] = Counter("colombe_intake_skipped", "Comments and posts intake refused, by source "
+                                       "and reason (too long, invalid Unicode, ...).", ["source", "reason"])
 
 
 def configured() -> bool:
@@ -93,6 +95,11 @@ def ingest_to_decision(seconds: float) -> None:
 def request(endpoint: str, method: str, status: int, seconds: float) -> None:
     if _m:
         _m["requests"].labels(endpoint=endpoint or "unknown", method=method, status=str(status)).observe(seconds)
+
+
+def intake_skipped(source: str, reason: str) -> None:
+    if _m:
+        _m["intake_skipped"].labels(source=source[:40], reason=reason[:40]).inc()
 
 
 def task_failure(task: str) -> None:

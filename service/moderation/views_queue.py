@@ -5,7 +5,7 @@ from flask import abort, jsonify, render_template, request
 from sqlalchemy import select
 
 from ..core.status_changes import REASONS, change_status, moderate
-from ..core.threads import build_tree, thread_members
+from ..core.threads import UI_MAX_DEPTH, build_tree, flatten_tree, thread_members
 from ..db.ids import id_in, maybe_id, parse_id, valid_id
 from ..db.tables import Comment, ModerationAction, Post, Site
 from ..web import db, log_comment_ids
@@ -165,10 +165,10 @@ def thread_page(comment_id: int):
         abort(404)
     post = session.get(Post, c.post_id) if c.post_id else None
     members = thread_members(session, c, post, limit=2000)
-    tree = build_tree(members)
+    steps = flatten_tree(build_tree(members, max_depth=UI_MAX_DEPTH))
     site_name = session.scalar(select(Site.name).where(Site.id == c.site_id))
     history = list(session.scalars(select(ModerationAction).where(ModerationAction.comment_id == c.id)
                                    .order_by(ModerationAction.id)))
     log_comment_ids([c.id])
-    return render_template("thread.html", focus=c, post=post, tree=tree, site_name=site_name, reasons=REASONS,
+    return render_template("thread.html", focus=c, post=post, steps=steps, site_name=site_name, reasons=REASONS,
                            history=history, count=len(members))

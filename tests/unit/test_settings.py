@@ -28,6 +28,7 @@ SAMPLES = {
     "COLOMBE_NOTIFY_BACKOFF_MAX": ("60", 60.0),
     "COLOMBE_POLL_INTERVAL": ("120", 120.0),
     "COLOMBE_POLL_BEAT": ("3", 3.0),
+    "COLOMBE_OUTBOUND_ALLOWED_HOSTS": ("Hooks.internal, 127.0.0.1:9000,", ("hooks.internal", "127.0.0.1:9000")),
 }
 
 
