@@ -17,6 +17,8 @@ SHARED = ROOT.parent / "shared"
 PG_ADMIN_URL = os.environ.get("COLOMBE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("COLOMBE_TEST_REDIS", "redis://127.0.0.1:6379")
 COLOMBE = str(Path(sys.executable).with_name("colombe"))
+# Tests deliver to local receivers and fake platforms: the outbound check must allow them.
+LOCAL_RECEIVERS = "127.0.0.1,localhost"
 
 
 # Tests are grouped by kind, one folder each; the folder gives the marker
@@ -59,7 +61,8 @@ def settings_factory(tmp_path):
     from service.config import Settings
 
     def make(**overrides):
-        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var")}
+        # local fake platforms and receivers listen on loopback: allow them (see service/integrations/net.py)
+        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var"), "COLOMBE_OUTBOUND_ALLOWED_HOSTS": LOCAL_RECEIVERS}
         return Settings.from_env(env, testing=True, **overrides)
 
     return make

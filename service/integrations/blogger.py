@@ -40,7 +40,8 @@ def _headers(secrets_: dict) -> dict:
 def _get(settings: Settings, url: str, secrets_: dict) -> dict:
     if secrets_.get("api_key"):
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"key": secrets_["api_key"]})
-    result = http_request("GET", url, headers=_headers(secrets_), timeout=settings.notify_timeout_s)
+    result = http_request("GET", url, headers=_headers(secrets_), timeout=settings.notify_timeout_s,
+                          allowed_hosts=settings.outbound_allowed_hosts)
     if not result.ok:
         raise PollError(f"Blogger answered {result.summary()}")
     try:
@@ -158,4 +159,4 @@ def write_back(settings: Settings, session, site: Site, delivery) -> HttpResult:
     url = (f"{_base(row.config)}/blogs/{q(row.config['blog_id'])}/posts/{q(payload['post_external_id'])}"
            f"/comments/{q(str(payload['comment_external_id']))}/{payload['op']}")
     return http_request("POST", url, body=b"", timeout=settings.notify_timeout_s,
-                        headers={**_headers(secrets_), "Content-Type": "application/json"})
+                        allowed_hosts=settings.outbound_allowed_hosts, headers={**_headers(secrets_), "Content-Type": "application/json"})

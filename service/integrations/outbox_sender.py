@@ -64,7 +64,8 @@ def send_outbound(settings: Settings, session, site: Site, delivery: Delivery) -
         "X-Colombe-Attempt": str(delivery.attempts),
         "X-Colombe-Event": "comment.decision",
     })
-    return http_request("POST", url, headers=headers, body=body, timeout=settings.notify_timeout_s)
+    return http_request("POST", url, headers=headers, body=body, timeout=settings.notify_timeout_s,
+                        allowed_hosts=settings.outbound_allowed_hosts)
 
 
 # Who sends each target's deliveries (the outbox row's `target`).

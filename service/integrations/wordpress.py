@@ -31,7 +31,8 @@ def write_back(settings_: Settings, session, site: Site, delivery) -> HttpResult
     url = f"{api_root(row.config)}/wp/v2/comments/{external_id}"
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     body = json.dumps({"status": delivery.payload["op"]}).encode()
-    return http_request("POST", url, body=body, timeout=settings_.notify_timeout_s, headers={
+    return http_request("POST", url, body=body, timeout=settings_.notify_timeout_s,
+                        allowed_hosts=settings_.outbound_allowed_hosts, headers={
         "Authorization": f"Basic {token}", "Content-Type": "application/json",
         "Idempotency-Key": delivery.idempotency_key,
     })

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import COLOMBE, create_site_cli, wait_for
+from tests.conftest import COLOMBE, LOCAL_RECEIVERS, create_site_cli, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +21,7 @@ def prod_env(pg_url, session_redis_url, tmp_path_factory):
         "COLOMBE_METRICS_DIR": str(data / "metrics"),
         "COLOMBE_SWEEP_AFTER": "2",
         "COLOMBE_SWEEP_INTERVAL": "1",
+        "COLOMBE_OUTBOUND_ALLOWED_HOSTS": LOCAL_RECEIVERS,
     }
 
 
