@@ -73,13 +73,18 @@ def _make_dispatcher_getter(settings: Settings, dispatcher=None):
 def build_dispatcher(settings: Settings):
     from .core.enqueue import BufferedCeleryDispatcher, InProcessDispatcher
     from .core.jobs import score_job, sweep_job
+    from .core.periodic import SWEEP_JOB, recorded
 
     if settings.broker_url:
         return BufferedCeleryDispatcher(settings.broker_url, settings.scoring_queue,
                                         linger_s=settings.enqueue_linger_ms / 1000)
+    def sweep(older: float) -> list[int]:
+        with recorded(settings, SWEEP_JOB, float(settings.sweep_interval_s)):
+            return sweep_job(settings, older)
+
     return InProcessDispatcher(
         score_fn=lambda ids: score_job(settings, ids),
-        sweep_fn=lambda older: sweep_job(settings, older),
+        sweep_fn=sweep,
         sweep_after_s=settings.sweep_after_s,
         sweep_interval_s=settings.sweep_interval_s,
         batch_max=settings.max_batch,
@@ -144,6 +149,11 @@ def _start_background(app: Flask, settings: Settings) -> None:
         warm = (settings.embedded or settings.web_model == "eager") and not settings.testing
     if warm:
         threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
+    if settings.broker_url:  # deliver on commit: a moderator's decision leaves at once
+        from .core.enqueue import DeliveryKicker
+        from .core.outbox import set_after_commit
+
+        set_after_commit(DeliveryKicker(settings.broker_url).kick)
     background = settings.background_thread
     if background is None:
         background = settings.embedded and not settings.testing

@@ -132,6 +132,16 @@ class _StateCollector:
         backlog = GaugeMetricFamily("colombe_unscored_backlog", "Comments stored but not yet scored.")
         backlog.add_metric([], state.get("unscored", 0))
         yield backlog
+        last_run = GaugeMetricFamily("colombe_periodic_last_run_timestamp_seconds",
+                                     "When each periodic job (sweeper, outbox, pollers) last started (Unix time).",
+                                     labels=["job"])
+        interval = GaugeMetricFamily("colombe_periodic_interval_seconds", "How often each periodic job should run.",
+                                     labels=["job"])
+        for job, started, every in state.get("periodic", []):
+            last_run.add_metric([job], started)
+            interval.add_metric([job], every)
+        yield last_run
+        yield interval
         info = GaugeMetricFamily("colombe_model_info", "Model version in use.", labels=["version"])
         for version in state.get("model_versions", []):
             info.add_metric([version], 1)

@@ -1,13 +1,17 @@
 """Sending the outbox (`core.outbox`, table `integration_deliveries`): outbound decision
 webhooks and platform write-back.
 
-`deliver_due(settings)` is the unit of work run by the Celery beat task
-`colombe.deliver_notifications` (production) or by the embedded background thread:
+`deliver_due(settings)` is the unit of work of the Celery task
+`colombe.deliver_notifications` (production: sent after every commit that records
+deliveries, and by beat every few seconds for retries) or of the embedded background
+thread (woken by the same commits). It loops until nothing is due:
 
 1. claim due rows (status `pending`, `next_attempt_at <= now`) by pushing their
    `next_attempt_at` a lease ahead and committing — on PostgreSQL with
    `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same row;
-2. send each one (no row lock is held while waiting for the platform);
+2. send each one (no row lock is held while waiting for the platform), destinations in
+   parallel, at most `notify_concurrency` requests at once to one destination, and the
+   deliveries about one comment in order;
 3. record the outcome: `delivered`; `pending` again with exponential backoff (+ jitter)
    for network errors, 5xx, 408/425/429; `dead` after `notify_max_attempts` tries or on a
    permanent refusal (other 4xx). Dead rows stay visible (API, CLI) and can be retried.
@@ -22,7 +26,9 @@ import hmac
 import json
 import logging
 import random
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -31,7 +37,7 @@ from ..config import Settings
 from ..core.security import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..core.sites import webhook_secrets
 from ..db.integration_tables import (DELIVERY_DEAD, DELIVERY_DELIVERED, DELIVERY_PENDING, DELIVERY_SUPERSEDED,
-                                      Delivery)
+                                      Delivery, IntegrationConfig)
 from ..db.session import session_scope
 from ..db.tables import Site, utcnow
 from . import blogger, disqus, wordpress
@@ -40,6 +46,8 @@ from .common import HttpResult, get_config, http_request, redact
 log = logging.getLogger("colombe.notify")
 
 LEASE_S = 120  # a claimed row is retried after this if its worker died mid-send
+CLAIM_MAX = 200  # rows per claim at most
+MAX_THREADS = 32  # sending threads of one delivery pass at most
 
 
 def sign_many(secrets_: list[str], body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -165,21 +173,86 @@ def _send_one(settings: Settings, delivery_id: int) -> str:
     return outcome
 
 
-def deliver_due(settings: Settings, limit: int = 100) -> dict[str, int]:
-    """Send what is due now, at most `limit` rows; returns counts per outcome
-    ("skipped": superseded, or waiting for an older event about the same comment).
+def _destinations(settings: Settings, ids: list[int]) -> list[list[list[int]]]:
+    """The claimed rows grouped by destination (scheme, host and port of the URL they go
+    to), each destination's rows as chains of one comment's deliveries in id order (a
+    chain is sent by one thread, in order)."""
+    from urllib.parse import urlsplit
 
-    Rows are claimed a few at a time, so that every claimed row is sent well within its
-    lease even if each request runs into the timeout.
+    with session_scope(settings.database_url) as session:
+        rows = session.execute(select(Delivery.id, Delivery.site_id, Delivery.target, Delivery.comment_id)
+                               .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
+        pairs = {(r.site_id, r.target) for r in rows}
+        configs = {}
+        if pairs:
+            for c in session.scalars(select(IntegrationConfig).where(
+                    IntegrationConfig.site_id.in_({p[0] for p in pairs}),
+                    IntegrationConfig.platform.in_({p[1] for p in pairs}))):
+                configs[(c.site_id, c.platform)] = dict(c.config or {})
+    by_destination: dict[str, dict] = {}
+    for r in rows:
+        config = configs.get((r.site_id, r.target), {})
+        url = config.get("url") or config.get("api_base") or ""
+        parts = urlsplit(url) if isinstance(url, str) else None
+        key = f"{parts.scheme}://{parts.netloc}".lower() if parts and parts.netloc else f"{r.target}:{r.site_id}"
+        chains = by_destination.setdefault(key, {})
+        chains.setdefault((r.site_id, r.target, r.comment_id if r.comment_id is not None else -r.id), []).append(r.id)
+    return [list(chains.values()) for chains in by_destination.values()]
+
+
+def _send_chains(settings: Settings, chains: list[list[int]], counts: dict, lock: threading.Lock) -> None:
+    """One worker of one destination: takes chains until none is left."""
+    while True:
+        with lock:
+            if not chains:
+                return
+            chain = chains.pop(0)
+        for delivery_id in chain:
+            outcome = _send_one(settings, delivery_id)
+            with lock:
+                counts[outcome] += 1
+
+
+def send_claimed(settings: Settings, ids: list[int], counts: dict) -> None:
+    """Send claimed rows: destinations in parallel, at most `notify_concurrency` requests
+    in flight to one destination, one comment's deliveries in order."""
+    destinations = _destinations(settings, ids)
+    per_destination = max(1, settings.notify_concurrency)
+    lock = threading.Lock()
+    jobs = [(chains, min(per_destination, len(chains))) for chains in destinations]
+    total = sum(n for _chains, n in jobs)
+    if total <= 1:
+        for chains, _n in jobs:
+            _send_chains(settings, chains, counts, lock)
+        return
+    with ThreadPoolExecutor(max_workers=min(total, MAX_THREADS), thread_name_prefix="colombe-deliver") as pool:
+        futures = [pool.submit(_send_chains, settings, chains, counts, lock) for chains, n in jobs for _ in range(n)]
+        for f in futures:
+            f.result()
+
+
+def deliver_due(settings: Settings, limit: int | None = None, time_budget_s: float | None = None) -> dict[str, int]:
+    """Send what is due, claim after claim, until nothing is due (or `limit` rows were
+    taken, or `time_budget_s` has passed); returns counts per outcome ("skipped":
+    superseded, or waiting for an older event about the same comment).
+
+    Each claim takes as many rows as can all be sent well within their lease, even if
+    every request runs into the timeout, with `notify_concurrency` requests at once per
+    destination. Rows that fail wait for their backoff: they are not due again at once,
+    so the loop ends.
     """
     counts = {"delivered": 0, "retry": 0, "dead": 0, "skipped": 0}
-    chunk = max(1, int(LEASE_S // max(1.0, 1.5 * settings.notify_timeout_s)))
+    per_thread = max(1, int(LEASE_S // max(1.0, 1.5 * settings.notify_timeout_s)))
+    chunk = min(CLAIM_MAX, per_thread * max(1, settings.notify_concurrency))
+    deadline = time.monotonic() + time_budget_s if time_budget_s else None
     done = 0
-    while done < limit:
-        ids = _claim(settings, min(chunk, limit - done))
+    while limit is None or done < limit:
+        if deadline is not None and time.monotonic() > deadline:
+            counts["more"] = 1
+            break
+        ids = _claim(settings, chunk if limit is None else min(chunk, limit - done))
         if not ids:
             break
-        for delivery_id in ids:
-            counts[_send_one(settings, delivery_id)] += 1
+        send_claimed(settings, ids, counts)
         done += len(ids)
     return counts
