@@ -5,9 +5,9 @@ modules. The HTTP endpoints of the platforms live in `service.webhooks` (WordPre
 Coral) and `service.api` (Perspective, Akismet, deliveries)."""
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -26,6 +26,9 @@ MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 # ---- connections --------------------------------------------------------------------
 
 def get_config(session: Session, site_id: str, platform: str) -> IntegrationConfig | None:
+    preloaded = getattr(session, "preloaded_configs", None)  # a delivery batch (outbox_sender.SenderContext)
+    if preloaded is not None:
+        return preloaded.get((site_id, platform))
     return session.scalar(
         select(IntegrationConfig).where(IntegrationConfig.site_id == site_id, IntegrationConfig.platform == platform)
     )
@@ -141,18 +144,13 @@ def http_request(method: str, url: str, *, headers: dict | None = None, body: by
         return HttpResult(0, b"", {}, f"refusing non-HTTP URL {url[:80]!r}")
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     all_headers.update(headers or {})
-    req = urllib.request.Request(url, data=body, headers=all_headers, method=method)
     try:
-        with net.opener(allowed_hosts).open(req, timeout=timeout) as resp:
-            data = resp.read(MAX_RESPONSE_BYTES + 1)
-            return HttpResult(resp.status, data[:MAX_RESPONSE_BYTES], dict(resp.headers.items()))
-    except urllib.error.HTTPError as exc:
-        try:
-            data = exc.read(64 * 1024)
-        except Exception:  # pragma: no cover - broken connection while reading the error
-            data = b""
-        return HttpResult(exc.code, data, dict(exc.headers.items()) if exc.headers else {})
-    except (urllib.error.URLError, OSError, ValueError) as exc:  # refused, DNS, timeout, bad URL
+        status, data, reply_headers = net.request(method, url, all_headers, body, timeout, allowed_hosts,
+                                                  MAX_RESPONSE_BYTES)
+        return HttpResult(status, data, reply_headers)
+    except net.DestinationRefused as exc:
+        return HttpResult(0, b"", {}, f"destination refused: {exc}", refused=True)
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:  # refused, DNS, timeout
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, net.DestinationRefused):
             return HttpResult(0, b"", {}, f"destination refused: {reason}", refused=True)
