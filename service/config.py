@@ -139,8 +139,9 @@ class Settings:
     score_prefix_chars: int = 5_000  # the model reads at most this many characters
     scoring_queue: str = "scoring"
     # -- platform write-back (the outbox) and pollers
-    notify_interval_s: float = setting(5.0, "COLOMBE_NOTIFY_INTERVAL", "seconds between two passes over the outbox "
-                                       "(the beat schedule uses at least 1)", _float)
+    notify_interval_s: float = setting(5.0, "COLOMBE_NOTIFY_INTERVAL", "seconds between two periodic passes over the "
+                                       "outbox, for retries and lost messages (decisions themselves leave as soon as "
+                                       "they are committed; the beat schedule uses at least 1)", _float)
     notify_timeout_s: float = setting(10.0, "COLOMBE_NOTIFY_TIMEOUT", "timeout in seconds of one request to a "
                                       "platform (write-back, outbound webhook, polls)", _float)
     notify_backoff_base_s: float = setting(5.0, "COLOMBE_NOTIFY_BACKOFF_BASE", "seconds before the first retry of a "
