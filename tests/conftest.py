@@ -151,3 +151,14 @@ def wait_for(predicate, timeout=60.0, interval=0.2, message="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")
+
+
+def forget_periodic_runs(database_url: str) -> None:
+    """A test's scheduler stopped on purpose: drop its periodic runs, or /readyz would
+    rightly call them overdue for the tests that share the database afterwards."""
+    import sqlalchemy as sa
+
+    from service.db.session import get_engine
+
+    with get_engine(database_url).begin() as conn:
+        conn.execute(sa.text("DELETE FROM periodic_runs"))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import COLOMBE, LOCAL_RECEIVERS, create_site_cli, wait_for
+from tests.conftest import COLOMBE, LOCAL_RECEIVERS, create_site_cli, forget_periodic_runs, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -41,14 +41,7 @@ def worker(prod_env):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
-    # Its scheduler is gone on purpose: forget its periodic runs, or /readyz would rightly
-    # call them overdue for the modules that share this database.
-    import sqlalchemy as sa
-
-    from service.db.session import get_engine
-
-    with get_engine(prod_env["COLOMBE_DATABASE_URL"]).begin() as conn:
-        conn.execute(sa.text("DELETE FROM periodic_runs"))
+    forget_periodic_runs(prod_env["COLOMBE_DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")

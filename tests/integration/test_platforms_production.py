@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import COLOMBE, create_site_cli, run_cli, sign_headers, wait_for
+from tests.conftest import COLOMBE, create_site_cli, forget_periodic_runs, run_cli, sign_headers, wait_for
 from tests.unit.platforms.platforms import FakeBlogger, Receiver
 
 
@@ -95,6 +95,7 @@ def test_celery_worker_delivers_decisions_and_polls_from_the_notify_queue(pg_url
             proc.terminate()
             proc.wait(30)
             log.close()
+            forget_periodic_runs(pg_url)
         mine = ours()
         event = mine[-1].json()
         assert event["comment"]["id"] == cid and event["decision"]["status"] == "approved"
