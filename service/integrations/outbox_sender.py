@@ -39,7 +39,7 @@ from ..core.security import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..core.sites import webhook_secrets
 from ..db.integration_tables import (DELIVERY_DEAD, DELIVERY_DELIVERED, DELIVERY_PENDING, DELIVERY_SUPERSEDED,
                                       Delivery, IntegrationConfig)
-from ..db.session import session_scope
+from ..db.session import session_factory, session_scope
 from ..db.tables import Site, utcnow
 from . import blogger, disqus, wordpress
 from .common import HttpResult, get_config, http_request, redact
@@ -107,12 +107,38 @@ def _claim(settings: Settings, limit: int) -> list[int]:
 
 
 class SenderContext:
-    """What a sender gets instead of a database session: the claimed rows' connections,
-    read once per batch (`common.get_config` reads `preloaded_configs`). Senders run in
-    threads and must not query the database."""
+    """What a sender gets as its `session`: the claimed rows' connections, read once per
+    batch (`common.get_config` reads `preloaded_configs`, no query). Senders run in
+    threads; anything else a sender asks of a session gets a real one of its thread,
+    committed when the batch ends (as when each delivery had its own transaction)."""
 
-    def __init__(self, configs: dict):
+    def __init__(self, configs: dict, database_url: str = ""):
         self.preloaded_configs = configs
+        self._database_url = database_url
+        self._local = threading.local()
+        self._opened: list = []
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = session_factory(self._database_url)()
+            with self._lock:
+                self._opened.append(session)
+        return getattr(session, name)
+
+    def finish(self) -> None:
+        for session in self._opened:
+            try:
+                session.commit()
+            except Exception:
+                log.exception("a sender's own changes could not be committed")
+                session.rollback()
+            finally:
+                session.close()
+        self._opened.clear()
 
 
 @dataclass
@@ -154,7 +180,7 @@ def _load(settings: Settings, ids: list[int]) -> _Batch:
                            Delivery.status == DELIVERY_PENDING, Delivery.id.not_in(list(rows)))
                     .order_by(Delivery.id)):
                 waiting_for.setdefault(cid, (older_id, older_next))
-    return _Batch(rows, sites, SenderContext(configs), superseded_by, waiting_for)
+    return _Batch(rows, sites, SenderContext(configs, settings.database_url), superseded_by, waiting_for)
 
 
 def _destination(batch: _Batch, d: Delivery) -> str:
@@ -285,6 +311,7 @@ def send_claimed(settings: Settings, ids: list[int], counts: dict) -> None:
         with ThreadPoolExecutor(max_workers=min(total, MAX_THREADS), thread_name_prefix="colombe-deliver") as pool:
             for f in [pool.submit(worker, chains) for chains, n in workers for _ in range(n)]:
                 f.result()
+    batch.context.finish()
     _write(settings, results)
     for outcome, _values in results:
         counts[outcome] += 1

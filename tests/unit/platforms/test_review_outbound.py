@@ -121,3 +121,27 @@ def test_platform_base_urls_are_checked_too(env):
         score_all(env, send(env, env["a"], {"id": "12", "text": "bonjour"}))
         counts = deliver_due(_strict(env))
         assert counts["dead"] == 1 and wp.requests == []
+
+
+def test_a_sender_may_still_use_the_database(env, monkeypatch):
+    """Senders get their connections without a query; one that asks more of its `session`
+    gets a real one, committed with the batch."""
+    from service.db.session import session_scope
+    from service.db.tables import Site
+    from service.integrations import outbox_sender
+
+    seen = {}
+
+    def sender(settings, session, site, delivery):
+        seen["config"] = outbox_sender.get_config(session, site.id, "outbound")
+        seen["name"] = session.get(Site, site.id).name  # a real query, in the sender's thread
+        session.get(Site, site.id).name = "Renamed by a sender"
+        return outbox_sender.HttpResult(200, b"", {})
+
+    monkeypatch.setitem(outbox_sender.SENDERS, "outbound", sender)
+    configure(env, env["a"], "outbound", url="https://hooks.example.org/colombe")
+    score_all(env, send(env, env["a"], {"id": "ctx-1", "text": "bonjour"}))
+    assert outbox_sender.deliver_due(env["settings"])["delivered"] == 1
+    assert seen["config"].config["url"] == "https://hooks.example.org/colombe" and seen["name"] == "Blog A"
+    with session_scope(env["settings"].database_url) as s:
+        assert s.get(Site, env["a"]["id"]).name == "Renamed by a sender"
