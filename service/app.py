@@ -149,11 +149,14 @@ def _start_background(app: Flask, settings: Settings) -> None:
         warm = (settings.embedded or settings.web_model == "eager") and not settings.testing
     if warm:
         threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
+    from .core.outbox import set_after_commit
+
     if settings.broker_url:  # deliver on commit: a moderator's decision leaves at once
         from .core.enqueue import DeliveryKicker
-        from .core.outbox import set_after_commit
 
         set_after_commit(DeliveryKicker(settings.broker_url).kick)
+    else:  # embedded: the background thread wakes on the same commits (outbox.delivery_wakeup)
+        set_after_commit(None)
     background = settings.background_thread
     if background is None:
         background = settings.embedded and not settings.testing
