@@ -7,7 +7,8 @@ capacity). Prints a table and writes JSON under
 bench/results/. Every figure comes with the command that reproduces it.
 
     python bench/run.py                 # everything (about 6 minutes on 2 cores)
-    python bench/run.py --only ingest   # one phase: ingest, scoring, latency, memory, model, scaleout, queue
+    python bench/run.py --only ingest   # one phase: ingest, scoring, latency, memory, model, scaleout, embedded,
+                                        # queue, client (a Python platform client), deliveries
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run_stack, run_phase
 
 from run_phases import (phase_embedded, phase_ingest, phase_latency, phase_model, phase_queue,  # noqa: E402
                         phase_scaleout, phase_scoring)
+from run_client import phase_client, phase_deliveries  # noqa: E402
 from run_stack import RESULTS, ROOT, Stack  # noqa: E402
 
 
@@ -32,6 +34,8 @@ from run_stack import RESULTS, ROOT, Stack  # noqa: E402
 TARGETS = [
     ("ingest_single_rps", "signed single-comment webhooks/s", ">= 500", lambda v: v >= 500, "ingest"),
     ("ingest_batch_comments_per_s", "comments/s in batches of 100", ">= 3000", lambda v: v >= 3000, "ingest"),
+    ("ingest_batch_replayed_comments_per_s", "  the same, one request file replayed by every run (as before)", "",
+     None, "ingest"),
     ("bare_flask_rps", "bare Flask 202 endpoint, same gunicorn setup", "", None, "ingest"),
     ("ratio_ingest_vs_bare", "ingest / bare Flask (single-comment requests)", ">= 0.5", lambda v: v >= 0.5, "ingest"),
     ("ratio_batch_comments_vs_bare", "batched comments/s / bare Flask requests/s", "", None, "ingest"),
@@ -48,6 +52,17 @@ TARGETS = [
     ("scaleout_ingest_comments_per_s", "2 web + 3 workers: ingest comments/s", "", None, "scaleout"),
     ("scaleout_scored_per_s", "2 web + 3 workers: scored comments/s", "", None, "scaleout"),
     ("embedded_end_to_end_per_s", "embedded mode (make run): comments/s end to end", ">= 300", lambda v: v >= 300, "embedded"),
+    ("client_ingest_alone_per_s", "Python platform client, 4 senders × batches of 100: ingest, workers stopped (comments/s)",
+     "", None, "client"),
+    ("client_ingest_per_s", "Python platform client, 4 senders × batches of 100: ingest (comments/s)", "", None, "client"),
+    ("client_end_to_end_per_s", "Python platform client: end to end, every comment decided (comments/s)", "", None,
+     "client"),
+    ("client_cpu_bound_per_s", "  ceiling from CPU seconds per comment (client + web + workers + PostgreSQL) on 2 cores",
+     "", None, "client"),
+    ("deliveries_per_s", "decisions delivered to a local receiver, a backlog drained (deliveries/s)", ">= 500",
+     lambda v: v >= 500, "deliveries"),
+    ("deliveries_end_to_end_per_s", "decisions delivered while the same workers score (deliveries/s)", "", None,
+     "deliveries"),
 ]
 
 
@@ -68,6 +83,16 @@ def report(out: dict) -> None:
                          "p99 <= 300" if key == "latency_100" else "", ok, "python bench/run.py --only latency"))
             rows.append((f"  acknowledged / decided / lost / non-202", f"{r['acknowledged']} / {r['decided']} / {r['lost']} / {r['non_202']}",
                          "lost = 0", "ok" if r["lost"] == 0 else "MISSED", ""))
+    c = out.get("client")
+    if isinstance(c, dict) and "cpu_seconds_per_1000_comments" in c:
+        cpu = c["cpu_seconds_per_1000_comments"]
+        rows.append(("  CPU seconds per 1,000 comments: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()),
+                     f"p50 {c['decision_latency_p50_ms']:.0f} ms", "", "", "python bench/run.py --only client"))
+    d = out.get("deliveries")
+    if isinstance(d, dict) and "decision_to_delivery_p50_ms" in d:
+        rows.append(("  decision → delivery p50 / p99 (ms)",
+                     f"{d['decision_to_delivery_p50_ms']:.0f} / {d['decision_to_delivery_p99_ms']:.0f}", "", "",
+                     "python bench/run.py --only deliveries"))
     r = out.get("embedded_restart")
     if r:
         rows.append(("embedded restart mid-stream: acknowledged / scored / lost",
@@ -87,7 +112,8 @@ def report(out: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", action="append",
-                    choices=["ingest", "scoring", "latency", "memory", "model", "scaleout", "embedded", "queue", "profiles"])
+                    choices=["ingest", "scoring", "latency", "memory", "model", "scaleout", "embedded", "queue",
+                             "client", "deliveries", "profiles"])
     ap.add_argument("--runs", type=int, default=3, help="runs per wrk figure (the median is reported)")
     ap.add_argument("--seconds", type=int, default=8, help="seconds per wrk run")
     ap.add_argument("--window", type=int, default=15, help="seconds per scoring window")
@@ -95,10 +121,13 @@ def main() -> None:
     ap.add_argument("--scoring-backlog", type=int, default=30000)
     ap.add_argument("--single-requests", type=int, default=40000)
     ap.add_argument("--batch-requests", type=int, default=1500)
+    ap.add_argument("--client-seconds", type=float, default=20, help="seconds the Python platform senders send")
+    ap.add_argument("--delivery-comments", type=int, default=10000, help="decisions to deliver in the delivery phase")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (apt-get install wrk)")
-    phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "embedded", "queue", "profiles"])
+    phases = set(args.only or ["ingest", "scoring", "latency", "model", "scaleout", "embedded", "queue", "client",
+                               "deliveries", "profiles"])
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
     def attempt(name, fn, *a):
@@ -134,6 +163,10 @@ def main() -> None:
         attempt("embedded mode", phase_embedded, args, out)
     if "queue" in phases:
         attempt("queue page", phase_queue, args, out)
+    if "client" in phases:
+        attempt("Python platform client", phase_client, args, out)
+    if "deliveries" in phases:
+        attempt("deliveries", phase_deliveries, args, out)
     if "profiles" in phases:  # both model profiles: bench/profiles.py
         attempt("model profiles", __import__("profiles").phase_profiles, args, out)
     RESULTS.mkdir(parents=True, exist_ok=True)

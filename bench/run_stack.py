@@ -115,6 +115,7 @@ class Stack:
             "COLOMBE_BACKLOG_LIMIT": "10000000",
             "COLOMBE_LOG_LEVEL": "WARNING",
             "COLOMBE_WEB_THREADS": "4",
+            "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost",  # the bench's decision receiver
         }
         subprocess.run([COLOMBE, "db", "upgrade"], env=self.env, check=True, capture_output=True)
         site = subprocess.run([COLOMBE, "sites", "create", "Bench", "--json"], env=self.env, check=True,

@@ -75,13 +75,18 @@ def _make_dispatcher_getter(settings: Settings, dispatcher=None):
 def build_dispatcher(settings: Settings):
     from .core.enqueue import BufferedCeleryDispatcher, InProcessDispatcher
     from .core.jobs import score_job, sweep_job
+    from .core.periodic import SWEEP_JOB, recorded
 
     if settings.broker_url:
         return BufferedCeleryDispatcher(settings.broker_url, settings.scoring_queue,
                                         linger_s=settings.enqueue_linger_ms / 1000)
+    def sweep(older: float) -> list[int]:
+        with recorded(settings, SWEEP_JOB, float(settings.sweep_interval_s)):
+            return sweep_job(settings, older)
+
     return InProcessDispatcher(
         score_fn=lambda ids: score_job(settings, ids),
-        sweep_fn=lambda older: sweep_job(settings, older),
+        sweep_fn=sweep,
         sweep_after_s=settings.sweep_after_s,
         sweep_interval_s=settings.sweep_interval_s,
         batch_max=settings.max_batch,
@@ -110,6 +115,13 @@ def create_app(settings: Settings | None = None, dispatcher=None) -> Flask:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
     )
     app.json.sort_keys = False
+    if settings.trusted_proxies > 0:
+        # The client's address, scheme and host as the last N proxies saw them; without this
+        # setting X-Forwarded-* are ignored (anyone can send them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     metrics.configure(settings.metrics_dir)
     app.extensions["colombe"] = {
         "settings": settings,
@@ -163,6 +175,14 @@ def _start_background(app: Flask, settings: Settings) -> None:
     # asked to (COLOMBE_WEB_MODEL=eager) or on the first synchronous scoring call.
     if should_warm_model(settings):
         threading.Thread(target=_warm_model, args=(settings,), name="colombe-model-warmup", daemon=True).start()
+    from .core.outbox import set_after_commit
+
+    if settings.broker_url:  # deliver on commit: a moderator's decision leaves at once
+        from .core.enqueue import DeliveryKicker
+
+        set_after_commit(DeliveryKicker(settings.broker_url).kick)
+    else:  # embedded: the background thread wakes on the same commits (outbox.delivery_wakeup)
+        set_after_commit(None)
     background = settings.background_thread
     if background is None:
         background = settings.embedded and not settings.testing
@@ -204,10 +224,12 @@ def _install_hooks(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if _wants_html():
+        if _wants_html() or (exc.code or 500) < 400:  # pages, and redirects (their Location)
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
-        return json_error(exc.code or 500, code, exc.description or exc.name)
+        # the exception's own headers too: `Allow` on a 405, `Retry-After`, `WWW-Authenticate`
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return json_error(exc.code or 500, code, exc.description or exc.name, headers=headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -54,6 +54,10 @@ def _upper(_name: str, raw: str) -> str:
     return raw.upper()
 
 
+def _host_list(_name: str, raw: str) -> tuple:
+    return tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+
+
 def _choice(*choices: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         value = raw.lower()
@@ -100,6 +104,13 @@ class Settings:
     web_threads: int = setting(4, "COLOMBE_WEB_THREADS", "threads per gunicorn process", _int)
     secure_cookies: bool = setting(False, "COLOMBE_SECURE_COOKIES", "`Secure` session cookies (HTTPS); `1` or `0`",
                                    _bool, "on with a broker, off embedded")
+    session_lifetime_s: int = setting(12 * 3600, "COLOMBE_SESSION_LIFETIME", "seconds a moderator stays signed in "
+                                      "after logging in (the session ends then, active or not; logging out, a password "
+                                      "change or a deactivation end it at once)", _int, "`43200` (12 h)")
+    trusted_proxies: int = setting(0, "COLOMBE_TRUSTED_PROXIES", "reverse proxies in front of Colombe that set "
+                                   "`X-Forwarded-For` / `X-Forwarded-Proto` / `X-Forwarded-Host` (the number of "
+                                   "hops trusted); `0` ignores these headers, so nobody can forge a client address",
+                                   _int)
     metrics_token: str | None = setting(None, "COLOMBE_METRICS_TOKEN", "when set, `/metrics` needs `Authorization: "
                                         "Bearer <token>` (site ids appear as labels)", shown="unset (open)")
     # "eager": every web worker loads the model at start, so the synchronous drop-in APIs
@@ -136,8 +147,9 @@ class Settings:
     score_prefix_chars: int = 5_000  # the model reads at most this many characters
     scoring_queue: str = "scoring"
     # -- platform write-back (the outbox) and pollers
-    notify_interval_s: float = setting(5.0, "COLOMBE_NOTIFY_INTERVAL", "seconds between two passes over the outbox "
-                                       "(the beat schedule uses at least 1)", _float)
+    notify_interval_s: float = setting(5.0, "COLOMBE_NOTIFY_INTERVAL", "seconds between two periodic passes over the "
+                                       "outbox, for retries and lost messages (decisions themselves leave as soon as "
+                                       "they are committed; the beat schedule uses at least 1)", _float)
     notify_timeout_s: float = setting(10.0, "COLOMBE_NOTIFY_TIMEOUT", "timeout in seconds of one request to a "
                                       "platform (write-back, outbound webhook, polls)", _float)
     notify_backoff_base_s: float = setting(5.0, "COLOMBE_NOTIFY_BACKOFF_BASE", "seconds before the first retry of a "
@@ -146,6 +158,12 @@ class Settings:
                                           "of a delivery, in seconds", _float)
     notify_max_attempts: int = setting(10, "COLOMBE_NOTIFY_MAX_ATTEMPTS", "attempts before a delivery is "
                                        "dead-lettered", _int)
+    notify_concurrency: int = setting(4, "COLOMBE_NOTIFY_CONCURRENCY", "requests in flight at once to one destination "
+                                      "(host and port) from one delivery task", _int)
+    outbound_allowed_hosts: tuple = setting((), "COLOMBE_OUTBOUND_ALLOWED_HOSTS", "comma-separated host names, or "
+                                          "`host:port`, that outbound requests (decision webhooks, platform APIs) may "
+                                          "reach although they resolve to loopback, private or link-local addresses; "
+                                          "every other such destination is refused", _host_list, "empty (none)")
     poll_interval_s: float = setting(60.0, "COLOMBE_POLL_INTERVAL", "default seconds between two polls of a Blogger "
                                      "or Disqus connection (`colombe integrations set --poll-interval` per site)", _float)
     poll_beat_s: float = setting(15.0, "COLOMBE_POLL_BEAT", "seconds between two beat checks for connections due a "
@@ -239,7 +257,7 @@ def _local_secret_key(data_dir: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     key = secrets.token_urlsafe(48)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -250,3 +268,16 @@ def _local_secret_key(data_dir: Path) -> str:
     finally:
         os.close(fd)
     return key
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a directory readable by its owner only (0700), parents as needed; an existing
+    directory is left as the operator made it."""
+    path = Path(path)
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it
+            return
+        path.chmod(0o700)  # whatever the umask

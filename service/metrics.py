@@ -26,7 +26,9 @@ def configure(metrics_dir: Path | str) -> None:
         if _m:
             return
         path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or metrics_dir)
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.is_dir():  # owner only, like the data dir (its files carry site ids)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
         from prometheus_client import Counter, Histogram, values
 
@@ -55,6 +57,8 @@ def configure(metrics_dir: Path | str) -> None:
         _m["site_training"] = Histogram("colombe_site_model_training_seconds",
                                         "Time to train and shadow-test one site model candidate.",
                                         buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600))
+        _m["intake_skipped"] = Counter("colombe_intake_skipped", "Comments and posts intake refused, by source "
+                                       "and reason (too long, invalid Unicode, ...).", ["source", "reason"])
 
 
 def configured() -> bool:
@@ -99,6 +103,11 @@ def ingest_to_decision(seconds: float) -> None:
 def request(endpoint: str, method: str, status: int, seconds: float) -> None:
     if _m:
         _m["requests"].labels(endpoint=endpoint or "unknown", method=method, status=str(status)).observe(seconds)
+
+
+def intake_skipped(source: str, reason: str) -> None:
+    if _m:
+        _m["intake_skipped"].labels(source=source[:40], reason=reason[:40]).inc()
 
 
 def task_failure(task: str) -> None:
@@ -150,6 +159,16 @@ class _StateCollector:
         for (site, platform), ok in sorted(state.get("integration_auth", {}).items()):
             auth.add_metric([site, platform], 1 if ok else 0)
         yield auth
+        last_run = GaugeMetricFamily("colombe_periodic_last_run_timestamp_seconds",
+                                     "When each periodic job (sweeper, outbox, pollers) last started (Unix time).",
+                                     labels=["job"])
+        interval = GaugeMetricFamily("colombe_periodic_interval_seconds", "How often each periodic job should run.",
+                                     labels=["job"])
+        for job, started, every in state.get("periodic", []):
+            last_run.add_metric([job], started)
+            interval.add_metric([job], every)
+        yield last_run
+        yield interval
         info = GaugeMetricFamily("colombe_model_info", "Model version in use.", labels=["version"])
         for version in state.get("model_versions", []):
             info.add_metric([version], 1)

@@ -75,7 +75,27 @@ def readyz():
             checks["model"] = model_version_on_disk(cfg.model_dir)
     except Exception as exc:
         ok, checks["model"] = False, f"error: {exc.__class__.__name__}: {exc}"
+    if checks.get("database") == "ok":
+        scheduler_ok, checks["scheduler"] = _scheduler_check(cfg)
+        ok = ok and scheduler_ok
     return jsonify({"status": "ready" if ok else "not ready", "checks": checks}), (200 if ok else 503)
+
+
+def _scheduler_check(cfg) -> tuple[bool, str]:
+    """Periodic jobs (sweeper, outbox, pollers): not ready when one has not started for
+    more than three intervals (its scheduler died or hangs, or no worker takes its tasks)."""
+    from .core.periodic import OVERDUE_FACTOR, job_states
+
+    try:
+        states = job_states(cfg.database_url)
+    except Exception as exc:
+        return True, f"unknown ({exc.__class__.__name__})"
+    late = [s for s in states if s["overdue"]]
+    if late:
+        return False, "overdue: " + "; ".join(
+            f"{s['job']} last started {s['seconds_since']:.0f} s ago (every {s['interval_s']:g} s; "
+            f"overdue after {OVERDUE_FACTOR} intervals)" for s in late)
+    return True, "ok" if states else "no periodic job has run yet"
 
 
 def _db_state(cfg) -> dict:
@@ -96,6 +116,13 @@ def _db_state(cfg) -> dict:
         from .core.site_learning_state import auc_gauges
 
         state["site_model_auc"] = auc_gauges(s)
+    try:
+        from .core.periodic import job_states
+
+        state["periodic"] = [(j["job"], j["last_run_at"].timestamp(), j["interval_s"])
+                             for j in job_states(cfg.database_url) if j["last_run_at"] is not None]
+    except Exception:
+        state["periodic"] = []
     try:
         state["model_versions"] = [model_version_on_disk(cfg.model_dir)]
     except Exception:

@@ -17,6 +17,8 @@ SHARED = ROOT.parent / "shared"
 PG_ADMIN_URL = os.environ.get("COLOMBE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("COLOMBE_TEST_REDIS", "redis://127.0.0.1:6379")
 COLOMBE = str(Path(sys.executable).with_name("colombe"))
+# Tests deliver to local receivers and fake platforms: the outbound check must allow them.
+LOCAL_RECEIVERS = "127.0.0.1,localhost"
 
 
 # Tests are grouped by kind, one folder each; the folder gives the marker
@@ -59,8 +61,8 @@ def settings_factory(tmp_path):
     from service.config import Settings
 
     def make(**overrides):
-        # local fake platforms and receivers listen on loopback (outbound URL checks allow it)
-        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var"), "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+        # local fake platforms and receivers listen on loopback: allow them (see service/integrations/net.py)
+        env = {"COLOMBE_DATA_DIR": str(tmp_path / "var"), "COLOMBE_OUTBOUND_ALLOWED_HOSTS": LOCAL_RECEIVERS}
         return Settings.from_env(env, testing=True, **overrides)
 
     return make
@@ -149,3 +151,14 @@ def wait_for(predicate, timeout=60.0, interval=0.2, message="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")
+
+
+def forget_periodic_runs(database_url: str) -> None:
+    """A test's scheduler stopped on purpose: drop its periodic runs, or /readyz would
+    rightly call them overdue for the tests that share the database afterwards."""
+    import sqlalchemy as sa
+
+    from service.db.session import get_engine
+
+    with get_engine(database_url).begin() as conn:
+        conn.execute(sa.text("DELETE FROM periodic_runs"))

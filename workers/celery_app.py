@@ -7,6 +7,8 @@ from celery import Celery, signals
 
 from service import metrics
 from service.config import Settings
+from service.core import outbox
+from service.core.enqueue import DeliveryKicker
 from service.logs import configure_logging
 
 from . import runtime
@@ -44,6 +46,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
     )
     runtime.set_settings(settings)
+    # deliver on commit: scoring decisions leave as soon as their batch commits
+    outbox.set_after_commit(DeliveryKicker(settings.broker_url).kick)
     _state["app"] = app
     app.set_default()
     return app

@@ -9,6 +9,7 @@ from service.config import Settings
 from service.core.enqueue import (DELIVER_TASK, LEARN_SITE_TASK, NOTIFY_QUEUE, POLL_BLOGGER_TASK, POLL_DISQUS_TASK,
                                   RESCORE_SITE_TASK, SCORE_TASK, SITE_LEARNING_CHECK_TASK, SWEEP_TASK, TRAIN_TASK,
                                   TRAINING_QUEUE)
+from service.core.periodic import beat_jobs
 
 # Training takes minutes to hours: its own limits (a full run on the shared data takes
 # about 15 min on 2 cores).
@@ -35,13 +36,13 @@ def task_routes(settings: Settings) -> dict:
 
 
 def beat_schedule(settings: Settings) -> dict:
-    """Periodic tasks (run by the one worker started with `--beat`). The poll entries fire
-    often; each connection's own interval decides whether it is polled."""
-    poll_every = max(1.0, settings.poll_beat_s)
-    return {
-        "sweep-unscored": {"task": SWEEP_TASK, "schedule": float(settings.sweep_interval_s)},
-        "deliver-notifications": {"task": DELIVER_TASK, "schedule": max(1.0, settings.notify_interval_s)},
-        "poll-blogger": {"task": POLL_BLOGGER_TASK, "schedule": poll_every},
-        "poll-disqus": {"task": POLL_DISQUS_TASK, "schedule": poll_every},
-        "check-site-learning": {"task": SITE_LEARNING_CHECK_TASK, "schedule": max(1.0, settings.site_learn_check_s)},
-    }
+    """Periodic tasks, run by `colombe beat` (its own process, or the child that
+    `colombe worker --beat` supervises). The poll entries fire often; each connection's own
+    interval decides whether it is polled. Each run is recorded (`service.core.periodic`):
+    /readyz reports a job overdue by more than three intervals."""
+    schedule = {}
+    for job, (task, interval) in beat_jobs(settings).items():
+        schedule[job] = {"task": task, "schedule": interval}
+        if task == DELIVER_TASK:
+            schedule[job]["kwargs"] = {"periodic": True}
+    return schedule

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..core.outbox import delivery_json, delivery_wakeup, retry_delivery
 from ..core.sites import site_for_token
-from ..db.ids import ID_MAX
+from ..db.ids import id_below, maybe_id
 from ..db.integration_tables import DELIVERY_STATES, Delivery, IntegrationConfig
 from ..integrations.common import describe
 from ..web import db, json_error, settings
@@ -62,15 +62,16 @@ def deliveries():
     except ValueError:
         fields["limit"] = "must be an integer between 1 and 200"
     before = request.args.get("before")
-    if before is not None and (not before.isdigit() or not 1 <= int(before) <= ID_MAX + 1):
-        fields["before"] = "must be a delivery id"
+    before_id = maybe_id(before) if before is not None else None
+    if before is not None and (before_id is None or before_id < 1):
+        fields["before"] = "must be a delivery id (a positive integer)"
     if fields:
         return json_error(422, "invalid_fields", "some query parameters are invalid", fields=fields)
     q = select(Delivery).where(Delivery.site_id == site.id)
     if status:
         q = q.where(Delivery.status == status)
-    if before:
-        q = q.where(Delivery.id < int(before))
+    if before_id is not None:
+        q = q.where(id_below(Delivery.id, before_id))
     rows = list(db().scalars(q.order_by(Delivery.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -358,7 +358,8 @@ def suggest_view():
         for name, entry in suggested.items():
             if name not in ATTRIBUTES:
                 raise AnalyzeError(f"Unknown attribute: {str(name)[:60]}", "ATTRIBUTE_NOT_SUPPORTED")
-            value = ((entry or {}).get("summaryScore") or {}).get("value") if isinstance(entry, dict) else None
+            summary = entry.get("summaryScore") if isinstance(entry, dict) else None
+            value = summary.get("value") if isinstance(summary, dict) else None
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise AnalyzeError(f"attributeScores.{name}.summaryScore.value must be a number in [0, 1].",
                                    "INVALID_REQUEST")

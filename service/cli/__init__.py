@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -28,6 +29,9 @@ def main(ctx: click.Context) -> None:
     (unset = embedded mode), COLOMBE_SECRET_KEY, COLOMBE_DATA_DIR (default ./var); every
     variable is listed in README's configuration table.
     """
+    # Whatever Colombe writes (database, secret key, metrics files, beat schedule, retrained
+    # models) is readable by its owner only: no group or other permission bits.
+    os.umask(os.umask(0o077) | 0o077)
     # The model package's commands read no environment: their defaults come from Settings.
     training_data = Settings.read("training_data_dir")
     if training_data is not None:
@@ -65,14 +69,16 @@ def serve(host: str, port: int, web_workers: int | None) -> None:
                    "training (`colombe retrain --enqueue`; not in the default: run `-Q training -c 1` "
                    "on its own, ideally on a separate host).")
 @click.option("--beat/--no-beat", default=False, show_default=True,
-              help="Also run the periodic scheduler (the sweeper); run it in exactly one worker.")
-@click.option("--loglevel", default="INFO", show_default=True)
+              help="Also run the periodic scheduler (sweeper, outbox retries, pollers) as a child process that "
+                   "is restarted whenever it exits; run it in exactly one worker (or run `colombe beat` instead).")
+@click.option("--loglevel", default="INFO", show_default=True, help="Celery log level (DEBUG, INFO, WARNING, ERROR).")
 @click.option("--name", default=None, help="Celery node name (default celery@<hostname>); unique per worker.")
 def worker(concurrency: int, queues: str, beat: bool, loglevel: str, name: str | None) -> None:
     """Run a Celery worker (production mode; needs COLOMBE_BROKER_URL)."""
     settings = _settings()
     if settings.embedded:
         raise click.UsageError("COLOMBE_BROKER_URL is not set: `colombe serve` runs an in-process worker instead")
+    from workers.beat import BeatSupervisor, beat_command
     from workers.celery_app import make_celery
 
     app = make_celery(settings)
@@ -80,10 +86,35 @@ def worker(concurrency: int, queues: str, beat: bool, loglevel: str, name: str |
             "--without-gossip", "--without-mingle"]
     if name:
         argv += ["--hostname", name]
-    if beat:
-        argv += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app.worker_main(argv)
+    supervisor = BeatSupervisor(beat_command(loglevel)).start() if beat else None
+    try:
+        app.worker_main(argv)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+
+
+@main.command()
+@click.option("--loglevel", default="INFO", show_default=True, help="Log level (DEBUG, INFO, WARNING, ERROR).")
+@click.option("--exit-with-parent", is_flag=True, hidden=True,
+              help="Stop when the process that started this one is gone (used by `worker --beat`).")
+def beat(loglevel: str, exit_with_parent: bool) -> None:
+    """Run the periodic scheduler alone (Celery beat): the sweeper, outbox retries and
+    pollers. Run exactly one per deployment, under a process manager that restarts it
+    (docker compose `restart: unless-stopped`, systemd `Restart=always`); /readyz reports
+    its jobs overdue if it stops. Needs COLOMBE_BROKER_URL."""
+    settings = _settings()
+    if settings.embedded:
+        raise click.UsageError("COLOMBE_BROKER_URL is not set: `colombe serve` runs the periodic jobs in-process")
+    from ..config import make_private_dir
+    from workers import beat as beat_module
+    from workers.celery_app import make_celery
+
+    if exit_with_parent:
+        beat_module.exit_with_parent()
+    make_private_dir(settings.data_dir)
+    app = make_celery(settings)
+    beat_module.run_beat(app, str(settings.data_dir / "celerybeat-schedule"), loglevel)
 
 
 @main.group()

@@ -140,6 +140,52 @@ class BufferedCeleryDispatcher(CeleryDispatcher):
         super().close()
 
 
+class DeliveryKicker:
+    """Deliver on commit (production): after a commit that recorded outbox rows, send one
+    `colombe.deliver_notifications` message to the notify queue; the task then sends
+    until nothing is due. Kicks closer together than `gap_s` share one message (a
+    scoring batch of 500 decisions is one kick; a burst of moderator clicks is a few),
+    and the last kick of a burst is never dropped: a thread sends it after the gap.
+    A lost message only delays the rows until beat's periodic pass."""
+
+    def __init__(self, broker_url: str, gap_s: float = 0.2):
+        self.broker_url = broker_url
+        self.gap_s = gap_s
+        self._producer = None
+        self._lock = threading.Lock()
+        self._wanted = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = None
+
+    def kick(self) -> None:
+        import os
+
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._pid = os.getpid()  # a forked child needs its own thread and connection
+                self._producer = None
+                self._thread = threading.Thread(target=self._run, name="colombe-deliver-kick", daemon=True)
+                self._thread.start()
+        self._wanted.set()
+
+    def _send(self) -> None:
+        try:
+            if self._producer is None:
+                self._producer = make_producer(self.broker_url)
+            self._producer.send_task(DELIVER_TASK, queue=NOTIFY_QUEUE, serializer="json", retry=True,
+                                     retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                                   "interval_max": 0.5})
+        except Exception as exc:  # broker down: beat's periodic pass sends the rows later
+            log.warning("delivery kick failed; the periodic pass will send", extra={"error": str(exc)[:200]})
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            self._send()
+            time.sleep(self.gap_s)
+
+
 class InProcessDispatcher:
     """Embedded mode: a scoring thread fed by an in-memory queue, plus a sweeper thread.
 

@@ -27,11 +27,10 @@ from ..db.session import get_engine, session_factory
 from .ingest import IngestResult, ingest_comments, link_after_commit, unscored_backlog
 from .ingest_pg import fast_path_supported, ingest_comments_fast
 
-MAX_ID = 255
-MAX_NAME = 255
-MAX_URL = 2048
-MAX_LANG = 16
-MAX_POST_TEXT = 200_000
+# The limits every comment meets (the webhook answers 422 past them; other sources skip the
+# comment: see `intake_checks`).
+from .intake_checks import (MAX_ID, MAX_LANG, MAX_NAME, MAX_POST_TEXT, MAX_URL,  # noqa: E402,F401
+                            comment_problem, post_problem, skip_invalid, skip_invalid_posts)
 
 
 @dataclass
@@ -198,6 +197,17 @@ def validate_payload(body, max_batch: int = 500, max_text: int = 100_000) -> tup
     return ([c] if c and not errors else []), dict(errors)
 
 
+class Accepted(list):
+    """`accept`'s answer: one `IngestResult` per stored comment (in order), plus `skipped`:
+    (external id, reason) of the comments refused by the checks above."""
+
+    skipped: list
+
+    def __init__(self, results=(), skipped=()):
+        super().__init__(results)
+        self.skipped = list(skipped)
+
+
 # ---- accept: the one way in --------------------------------------------------------------
 
 class BacklogFull(Exception):
@@ -255,12 +265,15 @@ def _count_accepted(database_url: str, n: int) -> None:
 
 def accept(settings: Settings, site, comments: list[CommentIn], *, enqueue: Callable[[list[int]], object] | None,
            session: Session | None = None,
-           before_commit: Callable[[Session, list[IngestResult]], Iterable[int]] | None = None) -> list[IngestResult]:
-    """Backlog check, idempotent store, commit, parent links, metrics, then enqueue.
+           before_commit: Callable[[Session, list[IngestResult]], Iterable[int]] | None = None,
+           source: str = "webhook") -> Accepted:
+    """Checks, backlog check, idempotent store, commit, parent links, metrics, then enqueue.
 
     `site` is a `Site` row or a cached `SiteAuth` (only `id` and `hash_salt` are used).
-    Raises `BacklogFull` (nothing stored) past `settings.backlog_limit`. Returns one
-    `IngestResult` per comment (in order; repeats are `duplicate`).
+    Raises `BacklogFull` (nothing stored) past `settings.backlog_limit`. A comment that
+    fails `comment_problem` is skipped (`source` names who brought it, for the log line
+    and the metric). Returns one `IngestResult` per stored comment (in order; repeats are
+    `duplicate`), and `.skipped`.
 
     `enqueue(ids)` receives the new comments to score (None: the sweeper scores them).
     `session`: the session to store with (the caller's request or poll session; its own
@@ -275,6 +288,11 @@ def accept(settings: Settings, site, comments: list[CommentIn], *, enqueue: Call
     engine = get_engine(settings.database_url)
     if backlog_full(engine, settings.database_url, settings.backlog_limit):
         raise BacklogFull(settings.backlog_limit)
+    comments, skipped = skip_invalid(comments, settings.max_text_chars, source, getattr(site, "id", None))
+    if not comments:
+        if session is not None and (session.new or session.dirty or session.deleted):
+            session.commit()  # the caller's own changes (a poll cursor past the skipped items)
+        return Accepted((), skipped)
     results = None
     own_changes = session is not None and bool(session.new or session.dirty or session.deleted)
     if before_commit is None and not own_changes and fast_path_supported(engine):
@@ -297,4 +315,4 @@ def accept(settings: Settings, site, comments: list[CommentIn], *, enqueue: Call
     metrics.ingested(len(new_ids), len(results) - len(new_ids))
     if to_score and enqueue is not None:
         enqueue(to_score)
-    return results
+    return Accepted(results, skipped)

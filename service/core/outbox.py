@@ -26,6 +26,15 @@ WRITE_BACK_PLATFORMS = ("wordpress", "blogger", "disqus")
 
 # Woken after a commit that recorded deliveries (the embedded delivery thread waits on it).
 delivery_wakeup = threading.Event()
+# Production: what else to do after such a commit (send a delivery task: `set_after_commit`).
+_after_commit: list = []
+
+
+def set_after_commit(fn) -> None:
+    """Call `fn()` after every commit that recorded deliveries in this process (the web
+    tier and the workers register `enqueue.DeliveryKicker(...).kick`: deliver on commit).
+    One per process; a second call replaces the first."""
+    _after_commit[:] = [fn] if fn is not None else []
 
 
 def platform_operation(platform: str, to_status: str, reason: str | None) -> str | None:
@@ -62,6 +71,11 @@ def _targets(session: Session, site_id: str) -> list[IntegrationConfig]:
 
 def _wake(_session) -> None:
     delivery_wakeup.set()
+    for fn in list(_after_commit):
+        try:
+            fn()
+        except Exception:  # never fail a commit that already happened; beat sends them later
+            pass
 
 
 def _forget_cache(session, *_args) -> None:

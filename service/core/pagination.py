@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 
 from sqlalchemy import and_, or_
 
-from ..db.ids import clamp_id
+from ..db.ids import id_above, id_below
 from ..db.tables import Comment
 
 SORTS = ("priority", "oldest", "newest")
@@ -20,16 +21,16 @@ def ordered_page(q, sort: str, cursor: list | None, limit: int):
     id) indexes, so a page costs the same at any depth."""
     if sort == "priority":
         if cursor:
-            p, cid = float(cursor[0]), clamp_id(cursor[1])
-            q = q.where(or_(Comment.priority < p, and_(Comment.priority == p, Comment.id < cid)))
+            p, cid = float(cursor[0]), cursor[1]
+            q = q.where(or_(Comment.priority < p, and_(Comment.priority == p, id_below(Comment.id, cid))))
         q = q.order_by(Comment.priority.desc(), Comment.id.desc())
     elif sort == "oldest":
         if cursor:
-            q = q.where(Comment.id > clamp_id(cursor[1]))
+            q = q.where(id_above(Comment.id, cursor[1]))
         q = q.order_by(Comment.id.asc())
     else:
         if cursor:
-            q = q.where(Comment.id < clamp_id(cursor[1]))
+            q = q.where(id_below(Comment.id, cursor[1]))
         q = q.order_by(Comment.id.desc())
     return q.limit(limit + 1)
 
@@ -45,8 +46,15 @@ def decode_cursor(raw: str) -> list:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValueError("cursor is not one this API returned") from None
-    if not isinstance(values, list) or len(values) != 2 or not isinstance(values[1], int):
+    if not isinstance(values, list) or len(values) != 2 or not isinstance(values[1], int) \
+            or isinstance(values[1], bool):
         raise ValueError("cursor is not one this API returned")
+    if values[0] is not None:  # a priority: a finite number (10**400 or a bool is not one)
+        try:
+            if isinstance(values[0], bool) or not math.isfinite(float(values[0])):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("cursor is not one this API returned") from None
     return values
 
 

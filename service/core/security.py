@@ -11,6 +11,8 @@ from cryptography.fernet import Fernet, InvalidToken
 
 SIGNATURE_HEADER = "X-Colombe-Signature"
 TIMESTAMP_HEADER = "X-Colombe-Timestamp"
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds until the year 33658
+HEX = frozenset("0123456789abcdef")
 
 
 class SignatureError(Exception):
@@ -78,24 +80,42 @@ def verify_signature(
     """
     if not timestamp_header or not signature_header:
         raise SignatureError("missing X-Colombe-Timestamp or X-Colombe-Signature header")
-    try:
-        ts = int(timestamp_header.strip())
-    except ValueError:
-        raise SignatureError("X-Colombe-Timestamp must be Unix seconds") from None
+    raw_ts = timestamp_header.strip()
+    # ASCII digits only, and few of them: int() also takes other scripts' digits, and a
+    # number of hundreds of digits cannot be compared with a float clock (OverflowError).
+    if not (raw_ts.isascii() and raw_ts.isdigit() and len(raw_ts) <= MAX_TIMESTAMP_DIGITS):
+        raise SignatureError("X-Colombe-Timestamp must be Unix seconds")
+    ts = int(raw_ts)
     now = time.time() if now is None else now
     if abs(now - ts) > tolerance_s:
         raise SignatureError(f"timestamp is more than {tolerance_s} s from now")
-    given = []
-    for part in signature_header.split(","):
-        part = part.strip()
-        if part.startswith("sha256="):
-            given.append(part[len("sha256="):].strip().lower())
+    given = signature_candidates(signature_header)
     if not given:
         raise SignatureError("X-Colombe-Signature must look like sha256=<hex>")
     signed = f"{ts}.".encode() + body
+    if not any_signature_matches(secrets_, signed, given):
+        raise SignatureError("signature does not match")
+
+
+def signature_candidates(header: str) -> list[bytes]:
+    """The hex digests of a `sha256=<hex>[, sha256=<hex>]` header, as bytes; parts that are
+    not 64 ASCII hex digits are dropped (they could never match, and `hmac.compare_digest`
+    raises TypeError on non-ASCII strings)."""
+    out = []
+    for part in header.split(","):
+        part = part.strip()
+        if part.startswith("sha256="):
+            digest = part[len("sha256="):].strip().lower()
+            if len(digest) == 64 and digest.isascii() and all(ch in HEX for ch in digest):
+                out.append(digest.encode("ascii"))
+    return out
+
+
+def any_signature_matches(secrets_: list[str], signed: bytes, given: list[bytes]) -> bool:
+    """Whether one of `given` is HMAC-SHA256(secret, signed) for one of the secrets."""
+    found = False
     for secret in secrets_:
-        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest().encode("ascii")
         for candidate in given:
-            if hmac.compare_digest(expected, candidate):
-                return
-    raise SignatureError("signature does not match")
+            found |= hmac.compare_digest(expected, candidate)
+    return found

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from ..db.session import session_scope
 from ..db.tables import Site
 from .enqueue import LEARN_SITE_TASK, RESCORE_SITE_TASK, TRAINING_QUEUE, make_producer
+from .periodic import SITE_LEARNING_JOB, recorded
 from .site_labels import check_window, count_new_labels
 from .site_models import learning_row
 
@@ -144,10 +145,12 @@ class InProcessSiteJobs:
         while not self._stop.is_set():
             now = time.monotonic()
             if now >= next_check:
-                next_check = now + max(1.0, self.settings.site_learn_check_s)
+                every = max(1.0, self.settings.site_learn_check_s)
+                next_check = now + every
                 try:
-                    check_sites(self.settings, self.learn, lambda site: self.q.put(("rescore", site)),
-                                self._model().version)
+                    with recorded(self.settings, SITE_LEARNING_JOB, every):
+                        check_sites(self.settings, self.learn, lambda site: self.q.put(("rescore", site)),
+                                    self._model().version)
                 except Exception:
                     log.exception("site learning check failed")
             try:

@@ -5,3 +5,4 @@ schema, the moderator UI's tables, the integrations' tables and per-site learnin
 schema check always see the whole schema.
 """
 from . import auth_tables, integration_tables, site_model_tables, tables  # noqa: F401
+from . import auth_tables, integration_tables, ops_tables, tables  # noqa: F401

@@ -40,11 +40,27 @@ class UserSite(Base):
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+class UserSession(Base):
+    """A signed-in browser (migration 0004). The session cookie carries a random token; only
+    its SHA-256 is stored. Logging out deletes the row, so a copied cookie stops working;
+    a password change or a deactivation deletes every row of the user."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user", "user_id"), Index("ix_user_sessions_expiry", "expires_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LoginAttempt(Base):
-    """Failed logins, for the rate limit (per username + IP)."""
+    """Failed logins, for the rate limits (per username + IP, per IP) and the per-user back-off."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_key_time", "username", "ip", "created_at"),)
+    __table_args__ = (Index("ix_login_attempts_key_time", "username", "ip", "created_at"),
+                      Index("ix_login_attempts_ip_time", "ip", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))

@@ -41,11 +41,20 @@ def get_engine(url: str) -> Engine:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
+    """The embedded database's folder (0700) and file (0600, created empty: SQLite takes an
+    empty file as an empty database, and gives its -wal and -shm files the same mode)."""
+    import os
     from pathlib import Path
 
-    path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from ..config import make_private_dir
+
+    path = url.split(":///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not path.startswith("file:"):
+        make_private_dir(Path(path).parent)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -13,6 +13,7 @@ import time
 
 from ..config import Settings
 from ..core.outbox import delivery_wakeup
+from ..core.periodic import DELIVER_JOB, POLL_JOB, record_end, record_start, recorded
 from .outbox_sender import deliver_due
 from .pollers import poll_due
 
@@ -34,19 +35,31 @@ class IntegrationsThread:
 
     def _run(self) -> None:
         interval = self.settings.notify_interval_s
-        last_poll = 0.0
+        poll_every = min(interval * 2, 30)
+        last_poll = last_record = 0.0
         while not self._stop.is_set():
             delivery_wakeup.clear()
+            # a pass woken by a commit is not a periodic run: record at most one per interval
+            periodic = time.monotonic() - last_record >= interval
+            if periodic:
+                last_record = time.monotonic()
+                record_start(self.settings, DELIVER_JOB, interval)
+            started = time.monotonic()
+            error = None
             try:
-                while sum(deliver_due(self.settings).values()):
+                while sum(deliver_due(self.settings, time_budget_s=30.0).values()):
                     if self._stop.is_set():
                         return
-            except Exception:
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
                 log.exception("delivery pass failed")
-            if time.monotonic() - last_poll >= min(interval * 2, 30):
+            if periodic:
+                record_end(self.settings, DELIVER_JOB, time.monotonic() - started, error)
+            if time.monotonic() - last_poll >= poll_every:
                 last_poll = time.monotonic()
                 try:
-                    poll_due(self.settings, enqueue=self.enqueue)
+                    with recorded(self.settings, POLL_JOB, poll_every):
+                        poll_due(self.settings, enqueue=self.enqueue)
                 except Exception:
                     log.exception("poll pass failed")
             delivery_wakeup.wait(interval)

@@ -54,10 +54,12 @@ def _call(settings: Settings, method: str, url: str, secrets_: dict, config: dic
     """One API call with a valid access token; on 401, one refresh and one more try."""
     google_oauth.valid_token(settings, secrets_, config)
     result = http_request(method, url, body=body, timeout=settings.notify_timeout_s,
+                          allowed_hosts=settings.outbound_allowed_hosts,
                           headers={**_headers(secrets_), **(headers or {})})
     if result.status == 401 and google_oauth.can_refresh(secrets_, config):
         google_oauth.valid_token(settings, secrets_, config, force=True)
         result = http_request(method, url, body=body, timeout=settings.notify_timeout_s,
+                          allowed_hosts=settings.outbound_allowed_hosts,
                               headers={**_headers(secrets_), **(headers or {})})
     return result
 

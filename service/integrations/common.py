@@ -5,9 +5,9 @@ modules. The HTTP endpoints of the platforms live in `service.webhooks` (WordPre
 Coral) and `service.api` (Perspective, Akismet, deliveries)."""
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from ..config import Settings
 from ..core.security import decrypt_secret, encrypt_secret
 from ..db.integration_tables import IntegrationConfig
 from ..db.tables import utcnow
+from . import net
 
 PLATFORMS = ("outbound", "wordpress", "blogger", "disqus", "coral", "perspective")
 USER_AGENT = "Colombe/0.1 (+self-hosted comment moderation)"
@@ -25,6 +26,9 @@ MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 # ---- connections --------------------------------------------------------------------
 
 def get_config(session: Session, site_id: str, platform: str) -> IntegrationConfig | None:
+    preloaded = getattr(session, "preloaded_configs", None)  # a delivery batch (outbox_sender.SenderContext)
+    if preloaded is not None:
+        return preloaded.get((site_id, platform))
     return session.scalar(
         select(IntegrationConfig).where(IntegrationConfig.site_id == site_id, IntegrationConfig.platform == platform)
     )
@@ -97,6 +101,7 @@ class HttpResult:
     body: bytes
     headers: dict
     error: str | None = None
+    refused: bool = False  # the destination is not allowed (a permanent refusal: no retry)
 
     @property
     def ok(self) -> bool:
@@ -105,43 +110,59 @@ class HttpResult:
     @property
     def retryable(self) -> bool:
         """Network errors, timeouts, 5xx, 408, 425 and 429 are worth another try; other 4xx are not."""
+        if self.refused:
+            return False
         return self.status == 0 or self.status >= 500 or self.status in (408, 425, 429)
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
 
+    def error_code(self) -> str | None:
+        """A platform's machine error code from a JSON reply (WordPress `code`, Disqus `code`,
+        Google `error.status`), when it is a short identifier; never free text."""
+        try:
+            doc = json.loads(self.body[:64 * 1024].decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(doc, dict):
+            return None
+        code = doc.get("code")
+        if isinstance(doc.get("error"), dict):
+            code = doc["error"].get("status") or doc["error"].get("code")
+        if isinstance(code, bool) or not isinstance(code, (int, str)):
+            return None
+        code = str(code)
+        return code if len(code) <= 64 and all(ch.isascii() and (ch.isalnum() or ch in "_.-") for ch in code) else None
+
     def summary(self) -> str:
-        text = self.error or self.body[:300].decode("utf-8", "replace")
-        return f"HTTP {self.status}: {text}" if self.status else text
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
+        """What is stored and shown about the outcome: the status, a platform's error code
+        and our own words, never the reply's text (it may come from anywhere, and
+        `last_error` is readable with the site's API token)."""
+        if not self.status:
+            return self.error or "no answer"
+        code = self.error_code()
+        text = f"HTTP {self.status}" + (f" ({code})" if code else "")
+        return f"{text}: {self.error}" if self.error else text
 
 
 def http_request(method: str, url: str, *, headers: dict | None = None, body: bytes | None = None,
-                 timeout: float = 10.0) -> HttpResult:
+                 timeout: float = 10.0, allowed_hosts=()) -> HttpResult:
+    """One request; no redirect followed, a bounded response, and only to a public address
+    unless the host is in `allowed_hosts` (`COLOMBE_OUTBOUND_ALLOWED_HOSTS`; see `net`)."""
     if not url.startswith(("http://", "https://")):
         return HttpResult(0, b"", {}, f"refusing non-HTTP URL {url[:80]!r}")
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     all_headers.update(headers or {})
-    req = urllib.request.Request(url, data=body, headers=all_headers, method=method)
     try:
-        with _opener.open(req, timeout=timeout) as resp:
-            data = resp.read(MAX_RESPONSE_BYTES + 1)
-            return HttpResult(resp.status, data[:MAX_RESPONSE_BYTES], dict(resp.headers.items()))
-    except urllib.error.HTTPError as exc:
-        try:
-            data = exc.read(64 * 1024)
-        except Exception:  # pragma: no cover - broken connection while reading the error
-            data = b""
-        return HttpResult(exc.code, data, dict(exc.headers.items()) if exc.headers else {})
-    except (urllib.error.URLError, OSError, ValueError) as exc:  # refused, DNS, timeout, bad URL
+        status, data, reply_headers = net.request(method, url, all_headers, body, timeout, allowed_hosts,
+                                                  MAX_RESPONSE_BYTES)
+        return HttpResult(status, data, reply_headers)
+    except net.DestinationRefused as exc:
+        return HttpResult(0, b"", {}, f"destination refused: {exc}", refused=True)
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:  # refused, DNS, timeout
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, net.DestinationRefused):
+            return HttpResult(0, b"", {}, f"destination refused: {reason}", refused=True)
         return HttpResult(0, b"", {}, f"{type(exc).__name__}: {reason}")
 
 

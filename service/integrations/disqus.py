@@ -26,6 +26,14 @@ from ..core.intake import CommentIn, PostIn, parse_timestamp
 from .common import AuthError, HttpResult, PollBatch, PollError, get_config, http_request, read_secrets, set_auth
 
 DEFAULT_API_BASE = "https://disqus.com/api/3.0"
+# Disqus API error codes, in our words (what is stored and shown: never the reply's text).
+DISQUS_ERRORS = {1: "endpoint not valid (code 1)", 2: "missing or invalid argument (code 2)",
+                 4: "not authenticated: the access token is missing or expired (code 4)",
+                 5: "invalid API key (code 5)", 8: "object not found (code 8)",
+                 11: "API key not valid on this domain (code 11)",
+                 12: "the application lacks the privileges (code 12)", 13: "rate limit exceeded (code 13)",
+                 14: "account rate limit exceeded (code 14)", 15: "Disqus internal error (code 15)",
+                 18: "the user may not moderate this forum (code 18)"}
 PAGE_SIZE = 100
 
 
@@ -107,14 +115,14 @@ def fetch(settings: Settings, site_id: str, config: dict, secrets_: dict, state:
     if cursor_in:
         params.append(("cursor", cursor_in))
     url = f"{_base(config)}/forums/listPosts.json?{urllib.parse.urlencode(params + _auth_params(secrets_))}"
-    result = http_request("GET", url, timeout=settings.notify_timeout_s)
+    result = http_request("GET", url, timeout=settings.notify_timeout_s, allowed_hosts=settings.outbound_allowed_hosts)
     try:
         data = result.json()
     except ValueError:
         data = None
     if not result.ok or not isinstance(data, dict) or data.get("code") != 0:
-        detail = data.get("response") if isinstance(data, dict) else None
-        message = f"Disqus answered HTTP {result.status}: {str(detail or result.summary())[:300]}"
+        code = data.get("code") if isinstance(data, dict) else None
+        message = f"Disqus answered {result.summary()}" + (f": {DISQUS_ERRORS[code]}" if code in DISQUS_ERRORS else "")
         if auth_refused(result.status, data):
             raise AuthError(f"{message} — the API key or the moderator's access token was refused (expired?); "
                             f"store a new one: {RECONNECT}")
@@ -149,22 +157,27 @@ def write_back(settings: Settings, session, site: Site, delivery) -> HttpResult:
     body = urllib.parse.urlencode([("post", str(delivery.payload["comment_external_id"]))]
                                   + _auth_params(secrets_)).encode()
     result = http_request("POST", f"{_base(row.config)}/posts/{op}.json", body=body,
-                          timeout=settings.notify_timeout_s,
+                          timeout=settings.notify_timeout_s, allowed_hosts=settings.outbound_allowed_hosts,
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
     try:
         data = result.json()
     except ValueError:
         data = None
+    code = data.get("code") if isinstance(data, dict) else None
     if auth_refused(result.status, data):
-        message = (f"Disqus refused the credentials (HTTP {result.status}: "
-                   f"{str((data or {}).get('response') or '')[:150]}); store a new access token: {RECONNECT}")
+        message = (f"Disqus refused the credentials (HTTP {result.status}"
+                   + (f": {DISQUS_ERRORS[code]}" if code in DISQUS_ERRORS else "")
+                   + f"); store a new access token: {RECONNECT}")
         set_auth(row, False, message)
         from .. import metrics
 
         metrics.integration_auth_failure("disqus")
         return HttpResult(401, result.body, result.headers, message)
     if result.ok:
-        if not isinstance(data, dict) or data.get("code") != 0:
-            return HttpResult(422, result.body, result.headers, "Disqus refused: " + result.body[:200].decode("utf-8", "replace"))
+        if code != 0:
+            return HttpResult(422, result.body, result.headers,
+                              "Disqus refused the call: " + DISQUS_ERRORS.get(code, "an unexpected answer"))
         set_auth(row, True)
+    elif code in DISQUS_ERRORS:
+        result.error = DISQUS_ERRORS[code]  # our words for its code, never the reply's text
     return result

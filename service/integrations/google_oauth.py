@@ -43,7 +43,7 @@ def refresh(settings: Settings, secrets_: dict, config: dict) -> None:
         "scope": config.get("scope") or BLOGGER_SCOPE,
     }).encode()
     result = http_request("POST", config.get("token_uri") or TOKEN_URI, body=body, timeout=settings.notify_timeout_s,
-                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+                          allowed_hosts=settings.outbound_allowed_hosts, headers={"Content-Type": "application/x-www-form-urlencoded"})
     try:
         doc = result.json()
     except ValueError:

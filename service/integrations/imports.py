@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..core.html import html_to_text
 from ..core.ingest import IngestResult, upsert_posts
-from ..core.intake import BacklogFull, CommentIn, FieldErrors, PostIn, accept, validate_comment
+from ..core.intake import (BacklogFull, CommentIn, FieldErrors, PostIn, accept, skip_invalid_posts,
+                           validate_comment)
 from ..core.status_changes import change_status
 from ..core.training_labels import add_label
 from ..db.session import session_scope
@@ -310,7 +311,9 @@ def _decide_from_history(session: Session, site: Site, source: str, batch: list[
         if c_in.external_id in seen:
             continue
         seen.add(c_in.external_id)
-        r = by_ext[c_in.external_id]
+        r = by_ext.get(c_in.external_id)
+        if r is None:  # skipped by intake's checks (counted by `run_import`)
+            continue
         stats.comments += 1
         if not r.duplicate:
             stats.new += 1
@@ -346,12 +349,17 @@ def run_import(settings: Settings, site_id: str, path: str, fmt: str, progress=N
     def flush():
         with session_scope(settings.database_url) as session:
             site = session.get(Site, site_id)
-            if posts:
-                upsert_posts(session, site_id, posts)
+            good_posts = skip_invalid_posts(posts, f"import:{fmt}", site_id)
+            if good_posts:
+                upsert_posts(session, site_id, good_posts)
             if batch:
-                accept(settings, site, [c for c, _ in batch], enqueue=enqueue, session=session,
-                       before_commit=lambda s, results: _decide_from_history(s, site, fmt, batch, results, stats))
-        stats.posts += len(posts)
+                accepted = accept(settings, site, [c for c, _ in batch], enqueue=enqueue, session=session,
+                                  before_commit=lambda s, results: _decide_from_history(s, site, fmt, batch, results,
+                                                                                         stats),
+                                  source=f"import:{fmt}")
+                stats.skipped += len(accepted.skipped)
+                stats.errors.extend({"id": ext, "reason": reason} for ext, reason in accepted.skipped)
+        stats.posts += len(good_posts)
         posts.clear()
         batch.clear()
 

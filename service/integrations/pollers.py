@@ -74,8 +74,11 @@ def poll_site(settings: Settings, site_id: str, platform: str, enqueue=None) -> 
                 row.last_polled_at = utcnow()
                 row.last_error = None
                 results = []
-                if batch.comments:
-                    results = accept(settings, site, batch.comments, enqueue=enqueue, session=session)
+                if batch.comments:  # a bad item is skipped (counted), the cursor still moves past it
+                    results = accept(settings, site, batch.comments, enqueue=enqueue, session=session,
+                                     source=f"poll:{platform}")
+                    if results.skipped:
+                        counts["skipped"] = counts.get("skipped", 0) + len(results.skipped)
         except BacklogFull as exc:
             _record_refusal(settings, site_id, platform, exc)
             counts["refused"] = exc.code

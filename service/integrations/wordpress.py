@@ -116,7 +116,7 @@ def write_back(settings_: Settings, session, site: Site, delivery) -> HttpResult
         if isinstance(current.get(key), str) and current[key]:
             body[key] = current[key]
     result = http_request("POST", url, body=json.dumps(body).encode(), timeout=settings_.notify_timeout_s,
-                          headers={**auth, "Content-Type": "application/json",
+                          allowed_hosts=settings_.outbound_allowed_hosts, headers={**auth, "Content-Type": "application/json",
                                    "Idempotency-Key": delivery.idempotency_key})
     if _failed_edit(result) and target is not None:
         again = _read(settings_, url, auth)
@@ -132,7 +132,7 @@ def write_back(settings_: Settings, session, site: Site, delivery) -> HttpResult
 def _read(settings_: Settings, url: str, auth: dict) -> dict | HttpResult:
     """The comment's status, author IP and user agent (`context=edit`), or the failed answer."""
     got = http_request("GET", url + "?context=edit&_fields=id,status,author_ip,author_user_agent", headers=auth,
-                       timeout=settings_.notify_timeout_s)
+                       timeout=settings_.notify_timeout_s, allowed_hosts=settings_.outbound_allowed_hosts)
     if not got.ok:
         return got
     try:

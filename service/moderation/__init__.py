@@ -17,7 +17,10 @@ from .formatting import register_filters
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
+    # Flask sets a default (31 days): set ours, from the settings. The cookie ends then;
+    # the server-side session row ends at the same time (see auth.login_session).
+    settings = app.extensions["colombe"]["settings"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=settings.session_lifetime_s)
     app.config["SESSION_COOKIE_NAME"] = "colombe_session"
     app.register_blueprint(bp)
     app.jinja_env.autoescape = True

@@ -25,6 +25,7 @@ FR: dict[str, str] = {
     "Moderation": "Modération",
     "Wrong username or password.": "Nom d'utilisateur ou mot de passe incorrect.",
     "Too many failed attempts. Try again in 15 minutes.": "Trop d'échecs. Réessayez dans 15 minutes.",
+    "Too many failed attempts. Try again in a minute.": "Trop d'échecs. Réessayez dans une minute.",
     "Signed in as": "Connecté en tant que",
     "Skip to content": "Aller au contenu",
     # queue filters

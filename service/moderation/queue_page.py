@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from ..core.pagination import SORTS, cursor_after, decode_cursor, ordered_page  # noqa: F401  (re-exported for the views)
-from ..db.ids import clamp_id
+from ..db.ids import id_is, maybe_id
 from ..db.tables import APPROVED, PENDING, REJECTED, STATUSES, Comment, Post, Site
 
 UI_STATUSES = (PENDING, APPROVED, REJECTED, "all")
@@ -46,7 +46,7 @@ class QueueFilter:
         if f.sort not in SORTS:
             errors["sort"] = f.sort
             f.sort = "priority"
-        if f.post and not f.post.isdigit():
+        if f.post and (maybe_id(f.post) or 0) < 1:
             errors["post"] = f.post
             f.post = ""
         for name in ("date_from", "date_to"):
@@ -85,7 +85,7 @@ def filtered(f: QueueFilter, site_ids: list[str]):
     if f.status != "all":
         q = q.where(Comment.status == f.status)
     if f.post:
-        q = q.where(Comment.post_id == clamp_id(f.post))
+        q = q.where(id_is(Comment.post_id, maybe_id(f.post)))
     if f.label:
         q = q.where(Comment.flag_labels.like(f"%,{_like_escape(f.label)},%", escape="\\"))
     if f.lang:

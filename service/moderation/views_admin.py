@@ -9,11 +9,11 @@ from ..core.sites import create_site, reset_api_token, revoke_old_webhook_secret
 from ..db.auth_tables import ROLES, SiteRules, User, UserSite
 from ..db.tables import PENDING, Comment, Site, utcnow
 from ..web import db, settings
-from .auth import admin_required, create_user, hash_password, set_user_sites
+from .auth import admin_required, create_user, end_all_sessions, hash_password, set_user_sites
 from .blueprint import bp
 from .explain import model_info
 from ..core.site_rules import clean_word_list
-from ..db.ids import clamp_id
+from ..db.ids import maybe_id, valid_id
 
 
 @bp.route("/admin/sites", methods=["GET", "POST"])
@@ -81,8 +81,8 @@ def admin_site(site_id: str):
             trusted_raw = (request.form.get("trusted_after") or "").strip()
             trusted = None
             if trusted_raw:
-                if trusted_raw.isdigit() and 1 <= int(trusted_raw) <= 10_000:
-                    trusted = int(trusted_raw)
+                if 1 <= (maybe_id(trusted_raw) or 0) <= 10_000:
+                    trusted = maybe_id(trusted_raw)
                 else:
                     errors["trusted_after"] = "must be a whole number from 1 to 10000"
             if not errors:
@@ -130,7 +130,8 @@ def admin_users():
                             request.form.get("role") or "moderator", request.form.getlist("sites"))
                 flash = "Saved."
             elif what == "update":
-                user = session.get(User, clamp_id(request.form.get("user_id") or 0))
+                user_id = maybe_id(request.form.get("user_id"))
+                user = session.get(User, user_id) if valid_id(user_id) else None
                 if user is None:
                     abort(404)
                 role = request.form.get("role")
@@ -145,7 +146,7 @@ def admin_users():
                         raise ValueError("password must have at least 8 characters")
                     user.password_hash = hash_password(password)
                 if password or active != user.active or role != user.role:
-                    user.session_version += 1  # log the user out everywhere
+                    end_all_sessions(session, user)  # log the user out everywhere
                 user.role, user.active = role, active
                 flash = "Saved."
             else:

@@ -1,19 +1,32 @@
 """Login, logout, language switch."""
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import redirect, render_template, request, session, url_for
 
 from ..db.tables import utcnow
-from ..web import db
-from .auth import (authenticate, clear_failures, client_ip, current_user, login_blocked, login_session,
+from ..web import db, settings
+from .auth import (authenticate, clear_failures, client_ip, current_user, login_session, login_wait_s,
                    logout_session, record_failure, USERNAME_MAX)
 from .blueprint import bp
 from .i18n import LANGS, gettext as _
 
 
 def safe_next(target: str | None, default: str = "/queue") -> str:
-    """Only same-site relative paths (no //host, no scheme) are followed after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a same-site path is followed after login: it starts with one "/" (not "//" nor
+    "/\\"), holds no backslash, no control character and no whitespace (browsers drop tabs
+    and newlines, so "/<TAB>/evil.example" would become "//evil.example"), and parses with no
+    scheme and no host."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target) or "\\" in target:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return default
     return target
 
@@ -29,9 +42,11 @@ def login():
     password = request.form.get("password") or ""
     next_url = safe_next(request.form.get("next"))
     ip = client_ip()
-    if login_blocked(session_db, username, ip):
-        return render_template("login.html", next=next_url, error=_("Too many failed attempts. Try again in 15 minutes.")), \
-            429, {"Retry-After": "900"}
+    wait = login_wait_s(session_db, username, ip)
+    if wait:
+        message = _("Too many failed attempts. Try again in 15 minutes.") if wait > 60 else \
+            _("Too many failed attempts. Try again in a minute.")
+        return render_template("login.html", next=next_url, error=message), 429, {"Retry-After": str(wait)}
     user = authenticate(session_db, username, password) if username and password else None
     if user is None:
         record_failure(session_db, username, ip)
@@ -40,7 +55,7 @@ def login():
     clear_failures(session_db, username, ip)
     user.last_login_at = utcnow()
     session_db.commit()
-    login_session(user)
+    login_session(user, settings().session_lifetime_s)
     return redirect(next_url)
 
 

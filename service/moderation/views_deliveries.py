@@ -12,6 +12,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..core.outbox import delivery_wakeup, retry_delivery
+from ..db.ids import id_below, maybe_id
 from ..db.integration_tables import DELIVERY_DEAD, DELIVERY_STATES, Delivery
 from ..db.tables import ModerationAction, Site
 from ..integrations.common import auth_problems
@@ -42,8 +43,8 @@ def dead_delivery_count() -> int:
 
 def _as_id(value) -> int | None:
     """A row id from a query string ("²" or a 40-digit number is not one)."""
-    value = value or ""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+    value = maybe_id(value)
+    return value if value is not None and value >= 1 else None
 
 
 def _list_args(source) -> dict:
@@ -72,7 +73,7 @@ def deliveries_page():
     if status != "all":
         q = q.where(Delivery.status == status)
     if before:
-        q = q.where(Delivery.id < int(before))
+        q = q.where(id_below(Delivery.id, int(before)))
     rows = session.execute(q.order_by(Delivery.id.desc()).limit(DELIVERIES_PAGE + 1)).all()
     entries = rows[:DELIVERIES_PAGE]
     older = entries[-1][0].id if len(rows) > DELIVERIES_PAGE else None

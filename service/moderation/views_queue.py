@@ -5,8 +5,8 @@ from flask import abort, jsonify, render_template, request
 from sqlalchemy import select
 
 from ..core.status_changes import REASONS, change_status, moderate
-from ..core.threads import build_tree, thread_members
-from ..db.ids import clamp_id
+from ..core.threads import UI_MAX_DEPTH, build_tree, flatten_tree, thread_members
+from ..db.ids import id_in, maybe_id, parse_id, valid_id
 from ..db.tables import Comment, ModerationAction, Post, Site
 from ..web import db, log_comment_ids
 from .auth import actor_name, allowed_site_ids, can_see_site, current_user, login_required
@@ -40,7 +40,8 @@ def queue_page():
     total, capped = count_matching(session, f, site_ids)
     post = None
     if f.post:
-        post = session.get(Post, clamp_id(f.post))
+        post_id = maybe_id(f.post)
+        post = session.get(Post, post_id) if valid_id(post_id) else None
         if post is None or post.site_id not in site_ids:
             abort(404)
     info = model_info()
@@ -59,7 +60,7 @@ def _visible_comments(ids) -> list[Comment]:
     site_ids = allowed_site_ids()
     if not ids or not site_ids:
         return []
-    return list(db().scalars(select(Comment).where(Comment.id.in_(ids), Comment.site_id.in_(site_ids))
+    return list(db().scalars(select(Comment).where(id_in(Comment.id, ids), Comment.site_id.in_(site_ids))
                              .order_by(Comment.id)))
 
 
@@ -99,7 +100,12 @@ def act():
         if action == "undo":
             return jsonify({"error": "invalid", "message": "undo takes ids"}), 422
         raw_filter = body.get("filter")
-        f, _errors = QueueFilter.from_args(raw_filter if isinstance(raw_filter, dict) else {})
+        if raw_filter is not None and not isinstance(raw_filter, dict):
+            return jsonify({"error": "invalid", "message": "filter must be an object"}), 422
+        f, errors = QueueFilter.from_args(raw_filter or {})
+        if errors:  # a filter field we cannot apply would widen the action: refuse it
+            return jsonify({"error": "invalid_filter", "message": "some filter fields are invalid",
+                            "fields": {k: "invalid value" for k in errors}}), 422
         if f.site and f.site not in allowed_site_ids():
             return jsonify({"error": "not_found", "message": "no such site"}), 404
         q = filtered(f, allowed_site_ids()).order_by(Comment.id).limit(BULK_CAP)
@@ -109,8 +115,8 @@ def act():
         if not isinstance(raw_ids, list) or not raw_ids or len(raw_ids) > BULK_CAP:
             return jsonify({"error": "invalid", "message": "ids must be a non-empty list"}), 422
         try:
-            ids = sorted({clamp_id(i) for i in raw_ids})
-        except (TypeError, ValueError):
+            ids = sorted({parse_id(i) for i in raw_ids})
+        except ValueError:
             return jsonify({"error": "invalid", "message": "ids must be integers"}), 422
         comments = _visible_comments(ids)
         if not comments:
@@ -137,7 +143,7 @@ def act():
 def spans():
     raw = (request.args.get("ids") or "").split(",")
     try:
-        ids = sorted({clamp_id(x) for x in raw if x.strip()})[:50]
+        ids = sorted({parse_id(x) for x in raw if x.strip()})[:50]
     except ValueError:
         return jsonify({"error": "invalid", "message": "ids must be integers"}), 422
     comments = _visible_comments(ids)
@@ -159,10 +165,10 @@ def thread_page(comment_id: int):
         abort(404)
     post = session.get(Post, c.post_id) if c.post_id else None
     members = thread_members(session, c, post, limit=2000)
-    tree = build_tree(members)
+    steps = flatten_tree(build_tree(members, max_depth=UI_MAX_DEPTH))
     site_name = session.scalar(select(Site.name).where(Site.id == c.site_id))
     history = list(session.scalars(select(ModerationAction).where(ModerationAction.comment_id == c.id)
                                    .order_by(ModerationAction.id)))
     log_comment_ids([c.id])
-    return render_template("thread.html", focus=c, post=post, tree=tree, site_name=site_name, reasons=REASONS,
+    return render_template("thread.html", focus=c, post=post, steps=steps, site_name=site_name, reasons=REASONS,
                            history=history, count=len(members))

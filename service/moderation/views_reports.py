@@ -16,7 +16,7 @@ from .blueprint import bp
 from .charts import bar_chart, stacked_bars
 from .explain import model_info
 from .i18n import label_name
-from ..db.ids import clamp_id
+from ..db.ids import id_below, maybe_id
 
 AUDIT_PAGE = 100
 AUDIT_ACTIONS = ("approve", "reject", "hold", "undo")
@@ -40,8 +40,9 @@ def audit_page():
                                                else f"user:{moderator}"))
     if action in AUDIT_ACTIONS:
         q = q.where(ModerationAction.action == action)
-    if before.isdigit():
-        q = q.where(ModerationAction.id < clamp_id(before))
+    before_id = maybe_id(before)
+    if before_id is not None:
+        q = q.where(id_below(ModerationAction.id, before_id))
     rows = list(session.scalars(q.order_by(ModerationAction.id.desc()).limit(AUDIT_PAGE + 1)))
     entries = rows[:AUDIT_PAGE]
     older = entries[-1].id if len(rows) > AUDIT_PAGE else None

@@ -28,7 +28,6 @@ Coral's own signing secrets are stored encrypted per site
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +37,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from ..core import sync_scoring
 from ..core.intake import BacklogFull, FieldErrors, validate_comment
+from ..core.security import any_signature_matches, signature_candidates
 from ..core.scoring import score_comments
 from ..db.session import session_scope
 from ..db.tables import PENDING, RECEIVED, REJECTED, Comment, Site
@@ -68,15 +68,11 @@ def verify_coral_signature(secrets_: list[str], body: bytes, header: str | None)
                         "no Coral signing secret is stored for this site (colombe integrations set)")
     if not header:
         raise BodyError(401, "bad_signature", f"missing {SIGNATURE_HEADER} header")
-    given = [p.strip()[len("sha256="):].lower() for p in header.split(",") if p.strip().startswith("sha256=")]
+    given = signature_candidates(header)
     if not given:
         raise BodyError(401, "bad_signature", f"{SIGNATURE_HEADER} must look like sha256=<hex>[,sha256=<hex>]")
-    for secret in secrets_:
-        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        for candidate in given:
-            if hmac.compare_digest(expected, candidate):
-                return
-    raise BodyError(401, "bad_signature", "signature does not match")
+    if not any_signature_matches(secrets_, body, given):
+        raise BodyError(401, "bad_signature", "signature does not match")
 
 
 def to_generic(body: dict) -> tuple[dict, dict]:

@@ -32,14 +32,27 @@ def is_json_mimetype(mimetype: str) -> bool:
 
 
 def read_body(limit: int) -> bytes:
-    """Raw body, refusing more than `limit` bytes before reading them when possible."""
+    """Raw body, refusing more than `limit` bytes before reading them when possible.
+
+    A chunked body has no Content-Length: it is read from the server's own stream (which
+    the server ends: `wsgi.input_terminated`) up to one byte past the limit, so that a body
+    over the limit is a 413, not a body cut at the limit (whose signature then fails)."""
+    too_large = BodyError(413, "body_too_large", f"request body is over the {limit}-byte limit")
     length = request.content_length
     if length is not None and length > limit:
-        raise BodyError(413, "body_too_large", f"request body is over the {limit}-byte limit")
-    data = request.stream.read(limit + 1)
-    if len(data) > limit:
-        raise BodyError(413, "body_too_large", f"request body is over the {limit}-byte limit")
-    return data
+        raise too_large
+    environ = request.environ
+    stream = environ["wsgi.input"] if length is None and environ.get("wsgi.input_terminated") else request.stream
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise too_large
+    return b"".join(chunks)
 
 
 def _reject_constant(name):

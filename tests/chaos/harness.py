@@ -51,6 +51,7 @@ class Stack:
             "COLOMBE_PORT": str(self.port),
             "COLOMBE_SECURE_COOKIES": "0",
             "COLOMBE_LOG_LEVEL": "INFO",
+            "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost",  # local receivers
         }
         if backlog_limit is not None:
             self.env["COLOMBE_BACKLOG_LIMIT"] = str(backlog_limit)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import COLOMBE, create_site_cli, wait_for
+from tests.conftest import COLOMBE, LOCAL_RECEIVERS, create_site_cli, forget_periodic_runs, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +21,7 @@ def prod_env(pg_url, session_redis_url, tmp_path_factory):
         "COLOMBE_METRICS_DIR": str(data / "metrics"),
         "COLOMBE_SWEEP_AFTER": "2",
         "COLOMBE_SWEEP_INTERVAL": "1",
+        "COLOMBE_OUTBOUND_ALLOWED_HOSTS": LOCAL_RECEIVERS,
     }
 
 
@@ -40,6 +41,7 @@ def worker(prod_env):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+    forget_periodic_runs(prod_env["COLOMBE_DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import COLOMBE, create_site_cli, run_cli, sign_headers, wait_for
+from tests.conftest import COLOMBE, create_site_cli, forget_periodic_runs, run_cli, sign_headers, wait_for
 from tests.unit.platforms.platforms import FakeBlogger, Receiver
 
 
@@ -27,7 +27,8 @@ def test_concurrent_deliverers_never_send_twice_on_postgresql(pg_url, tmp_path):
     from service.core.intake import CommentIn
 
     settings = Settings.from_env({"COLOMBE_DATA_DIR": str(tmp_path), "COLOMBE_DATABASE_URL": pg_url,
-                                  "COLOMBE_SECRET_KEY": "pg-outbox-key"}, testing=True)
+                                  "COLOMBE_SECRET_KEY": "pg-outbox-key", "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1"},
+                                 testing=True)
     with Receiver() as receiver:
         with session_scope(pg_url) as s:
             site = create_site(s, "PG outbox", settings.secret_key).site
@@ -61,7 +62,8 @@ def test_celery_worker_delivers_decisions_and_polls_from_the_notify_queue(pg_url
 
     env = {"COLOMBE_DATABASE_URL": pg_url, "COLOMBE_BROKER_URL": redis_db_url, "COLOMBE_DATA_DIR": str(tmp_path),
            "COLOMBE_SECRET_KEY": "integration-secret-key", "COLOMBE_METRICS_DIR": str(tmp_path / "metrics"),
-           "COLOMBE_NOTIFY_INTERVAL": "1", "COLOMBE_NOTIFY_BACKOFF_BASE": "0.2", "COLOMBE_POLL_BEAT": "1"}
+           "COLOMBE_NOTIFY_INTERVAL": "1", "COLOMBE_NOTIFY_BACKOFF_BASE": "0.2", "COLOMBE_POLL_BEAT": "1",
+           "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost"}
     site = create_site_cli(env, "Notify queue")
     with Receiver(script=[502]) as receiver, FakeBlogger() as blogger:
         blogger.add_comment(77, 5, "Depuis Blogger", "2026-11-25T10:00:00Z")
@@ -93,6 +95,7 @@ def test_celery_worker_delivers_decisions_and_polls_from_the_notify_queue(pg_url
             proc.terminate()
             proc.wait(30)
             log.close()
+            forget_periodic_runs(pg_url)
         mine = ours()
         event = mine[-1].json()
         assert event["comment"]["id"] == cid and event["decision"]["status"] == "approved"

@@ -33,6 +33,7 @@ SAMPLES = {
     "COLOMBE_SITE_PROMOTION_MARGIN": ("0.02", 0.02),
     "COLOMBE_ADMIN_TOKEN": ("a" * 40, "a" * 40),
     "COLOMBE_MODEL_PROFILE": ("Fast", "fast"),
+    "COLOMBE_OUTBOUND_ALLOWED_HOSTS": ("Hooks.internal, 127.0.0.1:9000,", ("hooks.internal", "127.0.0.1:9000")),
 }
 
 

@@ -76,9 +76,12 @@ def check_site_learning() -> dict:
     from service.core.jobs import settings_model
     from service.core.site_jobs import CelerySiteJobs, check_sites
 
+    from service.core.periodic import SITE_LEARNING_JOB, recorded
+
     cfg = settings()
     jobs = CelerySiteJobs(cfg)
     try:
-        return check_sites(cfg, jobs.learn, jobs.rescore, settings_model(cfg).version)
+        with recorded(cfg, SITE_LEARNING_JOB, max(1.0, cfg.site_learn_check_s)):
+            return check_sites(cfg, jobs.learn, jobs.rescore, settings_model(cfg).version)
     finally:
         jobs.close()

@@ -7,6 +7,7 @@ from celery import shared_task
 
 from service.core.enqueue import SWEEP_TASK, CeleryDispatcher
 from service.core.jobs import sweep_job
+from service.core.periodic import SWEEP_JOB, recorded
 from workers.runtime import settings
 
 log = logging.getLogger("colombe.tasks")
@@ -15,7 +16,8 @@ log = logging.getLogger("colombe.tasks")
 @shared_task(name=SWEEP_TASK, acks_late=True, ignore_result=True)
 def sweep_unscored() -> int:
     cfg = settings()
-    ids = sweep_job(cfg, cfg.sweep_after_s)
+    with recorded(cfg, SWEEP_JOB, float(cfg.sweep_interval_s)):
+        ids = sweep_job(cfg, cfg.sweep_after_s)
     if ids:
         dispatcher = CeleryDispatcher(cfg.broker_url, cfg.scoring_queue)
         for start in range(0, len(ids), 500):

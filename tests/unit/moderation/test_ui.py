@@ -42,20 +42,6 @@ def test_login_rate_limited_after_five_failures(browser, db_session):
     assert browser.login("mod").status_code == 429  # even the right password waits
 
 
-def test_account_locks_after_failures_from_many_addresses(ui_app, db_session):
-    from tests.unit.moderation.conftest import Browser
-
-    seed.user(db_session, "mod", "moderator")
-    db_session.commit()
-    for i in range(20):  # 4 failures from each of 5 addresses: never 5 from one
-        b = Browser(ui_app)
-        b.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{i // 4}"
-        assert b.login("mod", "wrong-password").status_code == 401
-    fresh = Browser(ui_app)
-    fresh.client.environ_base["REMOTE_ADDR"] = "203.0.113.50"
-    assert fresh.login("mod").status_code == 429  # locked for the window, from anywhere
-
-
 def test_csrf_required(browser, db_session):
     seed.user(db_session, "mod", "moderator")
     db_session.commit()
@@ -311,7 +297,8 @@ def test_bad_action_bodies_are_rejected_cleanly(browser, db_session):
     w = _world(db_session)
     browser.login("admin")
     browser.get("/queue")
-    assert browser.act({"action": "approve", "all_matching": True, "filter": ["x"]}).status_code == 200
+    # a filter that is not an object would widen the action to everything: refused (#15 item 10)
+    assert browser.act({"action": "approve", "all_matching": True, "filter": ["x"]}).status_code == 422
     assert browser.act({"action": "approve", "all_matching": True, "filter": {"post": 5, "site": 7}}).status_code == 404
     assert browser.act({"action": "explode", "ids": [w["c1"]]}).status_code == 422
     assert browser.act({"action": "approve", "ids": ["x"]}).status_code == 422

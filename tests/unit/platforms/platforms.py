@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -49,8 +50,15 @@ class FakeServer:
         self.lock = threading.Lock()
         fake = self
 
+        self.connections: set = set()
+
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with fake.lock:
+                    fake.connections.add(self.connection)
 
             def log_message(self, *args):
                 pass
@@ -87,6 +95,13 @@ class FakeServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+        with self.lock:  # like a stopped server: its kept-alive connections end too
+            for conn in self.connections:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
 
     def handle(self, rec: Recorded):  # pragma: no cover - overridden
         return 404, {}, {"error": "not found"}

@@ -2,7 +2,7 @@
 analyzed_texts (Perspective calls kept for learning, not queued)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 01:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import service.db.tables
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
