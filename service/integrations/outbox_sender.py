@@ -110,7 +110,7 @@ class SenderContext:
     """What a sender gets as its `session`: the claimed rows' connections, read once per
     batch (`common.get_config` reads `preloaded_configs`, no query). Senders run in
     threads; anything else a sender asks of a session gets a real one of its thread,
-    committed when the batch ends (as when each delivery had its own transaction)."""
+    committed after each delivery (as when each delivery had its own transaction)."""
 
     def __init__(self, configs: dict, database_url: str = ""):
         self.preloaded_configs = configs
@@ -128,6 +128,18 @@ class SenderContext:
             with self._lock:
                 self._opened.append(session)
         return getattr(session, name)
+
+    def settle(self) -> None:
+        """Commit what this thread's sender wrote, now: a write left open until the batch
+        ends would hold SQLite's single write lock while other senders wait for it."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            return
+        try:
+            session.commit()
+        except Exception:
+            log.exception("a sender's own changes could not be committed")
+            session.rollback()
 
     def finish(self) -> None:
         for session in self._opened:
@@ -204,6 +216,8 @@ def _send(settings: Settings, batch: _Batch, d: Delivery) -> HttpResult:
     except Exception as exc:  # a bug or bad stored data: retry later, visibly
         log.exception("delivery sender failed", extra={"delivery_id": d.id, "target": d.target})
         return HttpResult(0, b"", {}, f"internal error: {type(exc).__name__}")
+    finally:
+        batch.context.settle()
 
 
 def _outcome(settings: Settings, d: Delivery, result: HttpResult) -> tuple[str, dict]:

@@ -92,5 +92,6 @@ def test_beat_schedule_marks_the_periodic_delivery_pass():
     from workers.schedule import beat_schedule
 
     schedule = beat_schedule(Settings(notify_interval_s=5, sweep_interval_s=30, poll_beat_s=15))
-    assert set(schedule) == {"sweep-unscored", "deliver-notifications", "poll-blogger", "poll-disqus"}
+    assert set(schedule) == {"sweep-unscored", "deliver-notifications", "poll-blogger", "poll-disqus",
+                             "check-site-learning"}
     assert schedule["deliver-notifications"]["kwargs"] == {"periodic": True}
