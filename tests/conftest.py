@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -88,21 +89,30 @@ def _admin_exec(sql: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    name = f"colombe_test_{os.getpid()}_{secrets.token_hex(3)}"
+@contextlib.contextmanager
+def fresh_pg_database(prefix: str = "colombe_test"):
+    """A new, migrated PostgreSQL database, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     _admin_exec(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     from service.db.migrate import upgrade
 
-    upgrade(url)
-    yield url
-    from service.db.session import _engines
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        from service.db.session import _engines
 
-    engine = _engines.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine = _engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    with fresh_pg_database() as url:
+        yield url
 
 
 _redis_dbs = itertools.cycle(range(int(os.environ.get("COLOMBE_TEST_REDIS_DB", "3")), 13))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import threading
 import time
@@ -14,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import COLOMBE, LOCAL_RECEIVERS, PG_ADMIN_URL, _admin_exec, run_cli, sign_headers, wait_for
+from tests.conftest import COLOMBE, LOCAL_RECEIVERS, fresh_pg_database, run_cli, sign_headers, wait_for
 
 
 class SlowReceiver:
@@ -57,19 +56,8 @@ class SlowReceiver:
 
 @pytest.fixture
 def own_db():
-    from service.db.migrate import upgrade
-
-    name = f"colombe_deliv_{os.getpid()}_{secrets.token_hex(3)}"
-    _admin_exec(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    upgrade(url)
-    yield url
-    from service.db.session import _engines
-
-    engine = _engines.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("colombe_deliv") as url:
+        yield url
 
 
 def test_decisions_leave_on_commit_in_order_within_the_concurrency_limit(own_db, redis_db_url, tmp_path):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import signal
 import subprocess
 import time
@@ -16,26 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COLOMBE, LOCAL_RECEIVERS, PG_ADMIN_URL, _admin_exec, wait_for
+from tests.conftest import COLOMBE, LOCAL_RECEIVERS, fresh_pg_database, wait_for
 
 JOBS = {"sweep-unscored", "deliver-notifications", "poll-blogger", "poll-disqus"}
 
 
 @pytest.fixture
 def own_db():
-    from service.db.migrate import upgrade
-
-    name = f"colombe_beat_{os.getpid()}_{secrets.token_hex(3)}"
-    _admin_exec(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    upgrade(url)
-    yield url
-    from service.db.session import _engines
-
-    engine = _engines.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("colombe_beat") as url:
+        yield url
 
 
 def _children(pid: int) -> list[int]:
