@@ -21,6 +21,8 @@ def _settings() -> Settings:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="colombe", prog_name="colombe", message="%(prog)s %(version)s",
+                      help="Print Colombe's version and exit.")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Colombe: self-hosted moderation for blog comments (French + English).
@@ -123,7 +125,8 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="head", show_default=True,
+              help="Alembic revision to reach (`head`: the latest).")
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
     from ..db.migrate import upgrade
@@ -142,7 +145,8 @@ def sites() -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: id, webhook_secret, api_token.")
 def sites_create(name: str, as_json: bool) -> None:
-    """Create a site; prints its id, webhook secret and API token (shown once)."""
+    """Create a site called NAME (shown in the moderator UI); prints its id, webhook secret
+    and API token (shown once)."""
     from ..core.sites import create_site
     from ..db.migrate import upgrade
     from ..db.session import session_scope
@@ -168,7 +172,7 @@ def sites_create(name: str, as_json: bool) -> None:
 
 
 @sites.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of {id, name} instead of lines.")
 def sites_list(as_json: bool) -> None:
     """List sites (ids and names; secrets are never shown)."""
     from sqlalchemy import select

@@ -207,8 +207,10 @@ def show(site_id):
 
 @integrations.command("deliveries")
 @click.argument("site_id")
-@click.option("--status", type=click.Choice(["pending", "delivered", "dead", "superseded"]))
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--status", type=click.Choice(["pending", "delivered", "dead", "superseded"]),
+              help="Only the deliveries in this state (default: all).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Deliveries listed at most.")
 def deliveries(site_id, status, limit):
     """List SITE_ID's decision deliveries (newest first), e.g. the dead-lettered ones."""
     from sqlalchemy import select
@@ -230,7 +232,7 @@ def deliveries(site_id, status, limit):
 @integrations.command("retry")
 @click.argument("delivery_id", type=int)
 def retry(delivery_id):
-    """Put a dead delivery back in line."""
+    """Put the dead delivery DELIVERY_ID (from `colombe integrations deliveries`) back in line."""
     from ..db.integration_tables import Delivery
     from ..db.session import session_scope
     from ..core.outbox import retry_delivery
@@ -258,7 +260,7 @@ def deliver():
 @click.argument("site_id")
 @click.argument("platform", type=click.Choice(["blogger", "disqus"]))
 def poll(site_id, platform):
-    """Poll SITE_ID's Blogger or Disqus comments now."""
+    """Poll SITE_ID's comments on PLATFORM (blogger or disqus) now."""
     from ..integrations.pollers import PollError, default_enqueue, poll_site
 
     settings = _settings()
@@ -309,7 +311,7 @@ def _run_import(fmt: str, file: str, site_id: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--site", "site_id", required=True, help="Site id the comments belong to.")
 def import_wxr(file, site_id):
-    """Import a WordPress WXR export (Tools → Export)."""
+    """Import FILE, a WordPress WXR export (Tools → Export)."""
     _run_import("wxr", file, site_id)
 
 
@@ -317,5 +319,5 @@ def import_wxr(file, site_id):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--site", "site_id", required=True, help="Site id the comments belong to.")
 def import_blogger(file, site_id):
-    """Import a Blogger export (Settings → Back up content)."""
+    """Import FILE, a Blogger export (Settings → Back up content)."""
     _run_import("blogger", file, site_id)

@@ -26,7 +26,8 @@ def _settings():
 @click.option("--training-data", "training_data", type=click.Path(exists=True, file_okay=False), default=None,
               help="Shared public data folder (default: COLOMBE_TRAINING_DATA, else <repo>/../shared/data; "
                    "in-process runs only: a worker uses its own).")
-@click.option("--limit-per-dataset", type=click.IntRange(min=1), default=None, hidden=True)
+@click.option("--limit-per-dataset", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Read at most this many rows of each dataset (quick trial runs and tests).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def retrain(site_ids, enqueue: bool, training_data, limit_per_dataset, quiet: bool) -> None:
     """Train a new model on the shared data plus every moderator decision (approve = clean,
