@@ -14,6 +14,7 @@ from .learning import learn
 from .privacy import author, purge
 from .training import retrain
 from .users import users
+from .waiting import wait
 
 
 def _settings() -> Settings:
@@ -191,5 +192,5 @@ def sites_list(as_json: bool) -> None:
 
 
 # Every command group, registered explicitly (none is optional: they all ship).
-for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain, learn):
+for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain, learn, wait):
     main.add_command(_command)
