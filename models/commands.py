@@ -152,12 +152,18 @@ def labeled_csv_problem(path: pathlib.Path) -> str | None:
 @click.option("--profile", type=click.Choice(["full", "fast"]), default=None,
               help="Model profile: full (n-grams + multilingual sentence encoder) or fast (n-grams only). "
                    "Default: COLOMBE_MODEL_PROFILE, else full.")
+@click.option("--quiet", is_flag=True, help="With --input: no progress on stderr.")
 def score_command(text, input_path, output_path, post_title, post_text, parent_text, author_url, site_url, lang,
-                  explain, model_dir, batch_size, profile):
-    """Score one TEXT (JSON on stdout) or a CSV file (--input/--output)."""
-    from .registry import load_model
+                  explain, model_dir, batch_size, profile, quiet):
+    """Score one TEXT (JSON on stdout) or a CSV file (--input/--output; progress on stderr)."""
+    from .registry import load_model, resolve_profile
     if (text is None) == (input_path is None):
         raise click.UsageError("give either TEXT or --input CSV (with --output)")
+    if input_path and not output_path:
+        raise click.UsageError("--input needs --output")
+    progress = input_path is not None and not quiet
+    if progress:  # loading takes seconds (the sentence encoder): say so at once
+        click.echo(f"loading the model ({model_dir or 'bundled'}, profile {resolve_profile(profile)})…", err=True)
     model = load_model(model_dir, profile=profile)
     if text is not None:
         item = {"text": text, "post_title": post_title, "post_text": post_text, "parent_text": parent_text,
@@ -169,9 +175,8 @@ def score_command(text, input_path, output_path, post_title, post_text, parent_t
             out["spans"] = [{k: s[k] for k in ("begin", "end", "label", "score")} for s in model.explain(item)]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    if not output_path:
-        raise click.UsageError("--input needs --output")
-    n = score_csv(model, pathlib.Path(input_path), pathlib.Path(output_path), batch_size=batch_size)
+    n = score_csv(model, pathlib.Path(input_path), pathlib.Path(output_path), batch_size=batch_size,
+                  progress=progress)
     click.echo(f"scored {n} rows -> {output_path}", err=True)
 
 
@@ -180,6 +185,8 @@ def score_csv(model, input_path: pathlib.Path, output_path: pathlib.Path, batch_
     """Stream a CSV through the model; keeps every input column, appends the scores."""
     from tqdm.auto import tqdm
     csv.field_size_limit(2**31 - 1)
+    if progress:
+        click.echo(f"counting the rows of {input_path}…", err=True)
     with open(input_path, encoding="utf-8-sig", newline="") as fin:
         total = max(0, sum(1 for _ in csv.reader(fin)) - 1)   # rows, not lines (texts may hold newlines)
     n = 0

@@ -36,9 +36,13 @@ def main(ctx: click.Context) -> None:
     # models) is readable by its owner only: no group or other permission bits.
     os.umask(os.umask(0o077) | 0o077)
     # The model package's commands read no environment: their defaults come from Settings.
+    defaults: dict = {}
     training_data = Settings.read("training_data_dir")
     if training_data is not None:
-        ctx.default_map = {"train": {"data_dir": str(training_data)}}
+        defaults["train"] = {"data_dir": str(training_data)}
+    profile = {"profile": Settings.read("model_profile")}  # COLOMBE_MODEL_PROFILE, as their help says
+    defaults["score"] = defaults["evaluate"] = profile
+    ctx.default_map = defaults
 
 
 @main.command()
