@@ -67,7 +67,7 @@ def test_task_failures_exist_from_the_first_scrape(env):
     for task in FAILURE_COUNTED_TASKS:
         assert f'colombe_task_failures_total{{task="{task}"}}' in series
     # README lists the metric
-    assert "`colombe_task_failures_total`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`colombe_task_failures_total{task}` (at 0 from the start)" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_task_that_counts_failures_is_declared():
