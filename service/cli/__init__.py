@@ -9,6 +9,7 @@ import click
 from models import commands as model_commands
 
 from ..config import Settings
+from .errors import ColombeGroup
 from .integrations import import_, integrations
 from .learning import learn
 from .privacy import author, purge
@@ -21,7 +22,7 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ColombeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="colombe", prog_name="colombe", message="%(prog)s %(version)s",
                       help="Print Colombe's version and exit.")
 @click.pass_context
@@ -35,6 +36,14 @@ def main(ctx: click.Context) -> None:
     # Whatever Colombe writes (database, secret key, metrics files, beat schedule, retrained
     # models) is readable by its owner only: no group or other permission bits.
     os.umask(os.umask(0o077) | 0o077)
+    # A malformed variable is a one-line error naming it, not a traceback in whichever command reads it.
+    from ..config import documented_settings
+
+    for field in documented_settings():
+        try:
+            Settings.read(field.name)
+        except ValueError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
     # The model package's commands read no environment: their defaults come from Settings.
     defaults: dict = {}
     training_data = Settings.read("training_data_dir")
