@@ -97,11 +97,12 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
 def evaluate_command(model_dir, data, json_out, batch_size, profile):
     """Per-language, per-dataset ROC AUC, PR AUC, F1 and ECE of a model on labeled CSVs."""
     from .evaluate import evaluate_csv, format_table
-    from .registry import load_model
+    from .registry import load_model, resolve_profile
     for path in data:
         problem = labeled_csv_problem(pathlib.Path(path))
         if problem:
             raise click.ClickException(f"{problem}; pass labeled CSVs (text,label columns) with --data")
+    click.echo(f"loading the model ({model_dir or 'bundled'}, profile {resolve_profile(profile)})…", err=True)
     model = load_model(model_dir, profile=profile)
     res = evaluate_csv(model, [pathlib.Path(d) for d in data], batch_size=batch_size)
     text = json.dumps(res, indent=1, sort_keys=True)
