@@ -8,9 +8,27 @@ import sys
 
 import click
 
-__all__ = ["train_command", "evaluate_command", "score_command", "COMMANDS"]
+__all__ = ["train_command", "evaluate_command", "score_command", "COMMANDS", "check_shared_data"]
 
 OUTPUT_LABELS = ("toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene", "spam", "off_topic")
+
+
+def check_shared_data(data_dir, flag: str) -> pathlib.Path:
+    """The shared data folder to train from (`data_dir`, else the default), or a one-line
+    error naming the folder looked in and how to choose another (`flag`)."""
+    from .data import default_data_dir, shared_data_problem
+
+    path = pathlib.Path(data_dir) if data_dir else default_data_dir()
+    problem = shared_data_problem(path)
+    if problem:
+        raise click.ClickException(f"no training data: {problem}; point {flag} (or COLOMBE_TRAINING_DATA) "
+                                   "at the shared data folder")
+    return path
+
+
+def _training_data_failure(exc: Exception, path: pathlib.Path, flag: str) -> click.ClickException:
+    return click.ClickException(f"cannot train on the data in {path}: {exc}; point {flag} (or "
+                                "COLOMBE_TRAINING_DATA) at the complete shared data folder")
 
 
 @click.command("train")
@@ -39,10 +57,15 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
     """Train every stage (n-gram heads, semantic heads, stacking, off-topic) from the shared
     data and write a versioned artifact.  Sentence vectors are cached under
     ~/.cache/colombe/embeddings (COLOMBE_EMBEDDING_CACHE), so a second run is much faster."""
+    from .data import TrainingDataError
     from .train import train
-    out = train(data_dir=data_dir, out_dir=out_dir, seed=seed, progress=not quiet, set_current=set_current,
-                limit_per_dataset=limit_per_dataset, lodo=lodo, card_dir=card_dir,
-                extra_csv=list(extra_csv) or None)
+    data_path = check_shared_data(data_dir, "--data")
+    try:
+        out = train(data_dir=data_path, out_dir=out_dir, seed=seed, progress=not quiet, set_current=set_current,
+                    limit_per_dataset=limit_per_dataset, lodo=lodo, card_dir=card_dir,
+                    extra_csv=list(extra_csv) or None)
+    except TrainingDataError as exc:
+        raise _training_data_failure(exc, data_path, "--data") from None
     man = json.loads((pathlib.Path(out) / "manifest.json").read_text(encoding="utf-8"))
     if prune_old:
         import shutil
@@ -63,8 +86,9 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
 @click.command("evaluate")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Artifact folder (default: the bundled model).")
-@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labeled CSV (text,label[,lang,dataset,post_title,post_text,parent_text]); repeatable.")
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(),
+              help="Labeled CSV (text,label[,lang,dataset,post_title,post_text,parent_text]); repeatable, e.g. "
+                   "../shared/data/toxifrench/toxifrench.csv.")
 @click.option("--json-out", type=click.Path(dir_okay=False), default=None, help="Also write the results here.")
 @click.option("--batch-size", type=int, default=1000, show_default=True, help="Comments scored per model call.")
 @click.option("--profile", type=click.Choice(["full", "fast"]), default=None,
@@ -73,7 +97,12 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
 def evaluate_command(model_dir, data, json_out, batch_size, profile):
     """Per-language, per-dataset ROC AUC, PR AUC, F1 and ECE of a model on labeled CSVs."""
     from .evaluate import evaluate_csv, format_table
-    from .registry import load_model
+    from .registry import load_model, resolve_profile
+    for path in data:
+        problem = labeled_csv_problem(pathlib.Path(path))
+        if problem:
+            raise click.ClickException(f"{problem}; pass labeled CSVs (text,label columns) with --data")
+    click.echo(f"loading the model ({model_dir or 'bundled'}, profile {resolve_profile(profile)})…", err=True)
     model = load_model(model_dir, profile=profile)
     res = evaluate_csv(model, [pathlib.Path(d) for d in data], batch_size=batch_size)
     text = json.dumps(res, indent=1, sort_keys=True)
@@ -81,6 +110,27 @@ def evaluate_command(model_dir, data, json_out, batch_size, profile):
         pathlib.Path(json_out).write_text(text, encoding="utf-8")
     click.echo(text)
     click.echo(format_table(res))
+
+
+EVALUATED_LABELS = ("toxic", "clean", "spam", "0", "1")
+
+
+def labeled_csv_problem(path: pathlib.Path) -> str | None:
+    """Why `path` is no CSV that `colombe evaluate` can use, or None."""
+    if not path.is_file():
+        return f"{path} does not exist" if not path.exists() else f"{path} is not a file"
+    csv.field_size_limit(2**31 - 1)
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"text", "label"} - set(reader.fieldnames or ())
+            if missing:
+                return f"{path} has no {' or '.join(sorted(missing))} column"
+            if not any((row.get("label") or "").strip().lower() in EVALUATED_LABELS for row in reader):
+                return f"{path} has no row labeled {'|'.join(EVALUATED_LABELS)}"
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return f"{path} is not a UTF-8 CSV ({exc})"
+    return None
 
 
 @click.command("score")
@@ -103,12 +153,18 @@ def evaluate_command(model_dir, data, json_out, batch_size, profile):
 @click.option("--profile", type=click.Choice(["full", "fast"]), default=None,
               help="Model profile: full (n-grams + multilingual sentence encoder) or fast (n-grams only). "
                    "Default: COLOMBE_MODEL_PROFILE, else full.")
+@click.option("--quiet", is_flag=True, help="With --input: no progress on stderr.")
 def score_command(text, input_path, output_path, post_title, post_text, parent_text, author_url, site_url, lang,
-                  explain, model_dir, batch_size, profile):
-    """Score one TEXT (JSON on stdout) or a CSV file (--input/--output)."""
-    from .registry import load_model
+                  explain, model_dir, batch_size, profile, quiet):
+    """Score one TEXT (JSON on stdout) or a CSV file (--input/--output; progress on stderr)."""
+    from .registry import load_model, resolve_profile
     if (text is None) == (input_path is None):
         raise click.UsageError("give either TEXT or --input CSV (with --output)")
+    if input_path and not output_path:
+        raise click.UsageError("--input needs --output")
+    progress = input_path is not None and not quiet
+    if progress:  # loading takes seconds (the sentence encoder): say so at once
+        click.echo(f"loading the model ({model_dir or 'bundled'}, profile {resolve_profile(profile)})…", err=True)
     model = load_model(model_dir, profile=profile)
     if text is not None:
         item = {"text": text, "post_title": post_title, "post_text": post_text, "parent_text": parent_text,
@@ -120,9 +176,8 @@ def score_command(text, input_path, output_path, post_title, post_text, parent_t
             out["spans"] = [{k: s[k] for k in ("begin", "end", "label", "score")} for s in model.explain(item)]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    if not output_path:
-        raise click.UsageError("--input needs --output")
-    n = score_csv(model, pathlib.Path(input_path), pathlib.Path(output_path), batch_size=batch_size)
+    n = score_csv(model, pathlib.Path(input_path), pathlib.Path(output_path), batch_size=batch_size,
+                  progress=progress)
     click.echo(f"scored {n} rows -> {output_path}", err=True)
 
 
@@ -131,6 +186,8 @@ def score_csv(model, input_path: pathlib.Path, output_path: pathlib.Path, batch_
     """Stream a CSV through the model; keeps every input column, appends the scores."""
     from tqdm.auto import tqdm
     csv.field_size_limit(2**31 - 1)
+    if progress:
+        click.echo(f"counting the rows of {input_path}…", err=True)
     with open(input_path, encoding="utf-8-sig", newline="") as fin:
         total = max(0, sum(1 for _ in csv.reader(fin)) - 1)   # rows, not lines (texts may hold newlines)
     n = 0

@@ -59,6 +59,30 @@ def default_data_dir() -> pathlib.Path:
     return (repo_root().parent / "shared" / "data").resolve()
 
 
+class TrainingDataError(RuntimeError):
+    """The training data cannot train a model (missing folder, no rows, a label with one class)."""
+
+
+def shared_data_problem(data_dir: str | os.PathLike) -> str | None:
+    """Why ``data_dir`` is not a usable shared data folder, or None when it is: it must hold
+    at least one shared set as ``<name>/<name>.csv`` with a header and one row."""
+    path = pathlib.Path(data_dir)
+    if not path.is_dir():
+        return f"{path} is not a folder" if path.exists() else f"{path} does not exist"
+    for info in DATASETS.values():
+        if info.synthetic:
+            continue
+        csv_path = path / info.name / f"{info.name}.csv"
+        try:
+            with open(csv_path, encoding="utf-8", newline="") as fh:
+                reader = csv.reader(fh)
+                if "text" in next(reader, []) and next(reader, None) is not None:
+                    return None
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+    return f"{path} holds none of the shared data sets (<name>/<name>.csv, e.g. {path / 'toxifrench' / 'toxifrench.csv'})"
+
+
 def _b(v: str | None) -> int | None:
     if v is None:
         return None

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from .artifact import FORMAT_VERSION, ArtifactWriter, data_sources, new_version_name, publish, read_json
 from .calibration import fit_isotonic
-from .data import Record, assign_groups_and_splits, default_data_dir, load_records
+from .data import Record, TrainingDataError, assign_groups_and_splits, default_data_dir, load_records
 from .datasets import Catalogue
 from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
 from .extra import extra_catalogue
@@ -204,7 +204,7 @@ class TrainingRun:
         for j, (col, head, lg, olw) in enumerate(self.columns):
             idx, y, w = head_rows(self.recs, head, train_rows, self.p, lang=lg, other_lang_weight=olw)
             if len(set(y.tolist())) < 2:
-                raise RuntimeError(f"head {col}: training data has a single class")
+                raise TrainingDataError(f"head {col}: the training data has a single class")
             tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, None))
             where.append(("ng", j))
             if col in TEXT_HEADS:

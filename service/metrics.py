@@ -115,9 +115,19 @@ def task_failure(task: str) -> None:
         _m["task_failures"].labels(task=task).inc()
 
 
+def declare_task_failures(tasks) -> None:
+    """Give each of `tasks` its `colombe_task_failures_total{task}` series now, at 0 (a
+    labelled counter has no series until a label is used)."""
+    if _m:
+        for task in tasks:
+            _m["task_failures"].labels(task=task)
+
+
 def integration_auth_failure(platform: str) -> None:
     if _m:
         _m["auth_failures"].labels(platform=platform).inc()
+
+
 def site_model_promotion(site: str, action: str, actor: str) -> None:
     if _m:
         _m["site_promotions"].labels(site=site, action=action, actor=actor).inc()

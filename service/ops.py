@@ -9,12 +9,16 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import func, select, text
 
 from .db.session import session_scope
-from .db.tables import PENDING, RECEIVED, Comment
+from .core.enqueue import LEARN_SITE_TASK, RESCORE_SITE_TASK, SCORE_TASK
+from .db.tables import PENDING, RECEIVED, Comment, Site
 from .integrations.common import integration_auth_health
 from . import metrics
 from .web import settings
 
 bp = Blueprint("ops", __name__)
+# The tasks that count their failed runs in colombe_task_failures_total{task}: shown from the
+# first scrape, at 0, so an alert on its rate has a series before the first failure.
+FAILURE_COUNTED_TASKS = (SCORE_TASK, LEARN_SITE_TASK, RESCORE_SITE_TASK)
 _cache_lock = threading.Lock()
 _cache: dict = {}
 
@@ -107,6 +111,8 @@ def _db_state(cfg) -> dict:
             return hit[1]
     state: dict = {"pending": {}, "unscored": 0, "model_versions": []}
     with session_scope(cfg.database_url) as s:
+        # every site has a series, at 0 when its queue is empty (not a gap that looks like an outage)
+        state["pending"] = dict.fromkeys(s.scalars(select(Site.id)), 0)
         for site_id, n in s.execute(
             select(Comment.site_id, func.count()).where(Comment.status == PENDING).group_by(Comment.site_id)
         ):
@@ -145,5 +151,6 @@ def metrics_endpoint():
             return Response('{"error": "unauthorized", "message": "send Authorization: Bearer <metrics token>"}',
                             status=401, content_type="application/json",
                             headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    metrics.declare_task_failures(FAILURE_COUNTED_TASKS)
     body, content_type = metrics.render(lambda: _db_state(cfg))
     return Response(body, content_type=content_type)

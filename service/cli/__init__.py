@@ -9,18 +9,22 @@ import click
 from models import commands as model_commands
 
 from ..config import Settings
+from .errors import ColombeGroup
 from .integrations import import_, integrations
 from .learning import learn
 from .privacy import author, purge
 from .training import retrain
 from .users import users
+from .waiting import wait
 
 
 def _settings() -> Settings:
     return Settings.from_env()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ColombeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="colombe", prog_name="colombe", message="%(prog)s %(version)s",
+                      help="Print Colombe's version and exit.")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Colombe: self-hosted moderation for blog comments (French + English).
@@ -32,10 +36,22 @@ def main(ctx: click.Context) -> None:
     # Whatever Colombe writes (database, secret key, metrics files, beat schedule, retrained
     # models) is readable by its owner only: no group or other permission bits.
     os.umask(os.umask(0o077) | 0o077)
+    # A malformed variable is a one-line error naming it, not a traceback in whichever command reads it.
+    from ..config import documented_settings
+
+    for field in documented_settings():
+        try:
+            Settings.read(field.name)
+        except ValueError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
     # The model package's commands read no environment: their defaults come from Settings.
+    defaults: dict = {}
     training_data = Settings.read("training_data_dir")
     if training_data is not None:
-        ctx.default_map = {"train": {"data_dir": str(training_data)}}
+        defaults["train"] = {"data_dir": str(training_data)}
+    profile = {"profile": Settings.read("model_profile")}  # COLOMBE_MODEL_PROFILE, as their help says
+    defaults["score"] = defaults["evaluate"] = profile
+    ctx.default_map = defaults
 
 
 @main.command()
@@ -123,7 +139,8 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="head", show_default=True,
+              help="Alembic revision to reach (`head`: the latest).")
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
     from ..db.migrate import upgrade
@@ -142,7 +159,8 @@ def sites() -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: id, webhook_secret, api_token.")
 def sites_create(name: str, as_json: bool) -> None:
-    """Create a site; prints its id, webhook secret and API token (shown once)."""
+    """Create a site called NAME (shown in the moderator UI); prints its id, webhook secret
+    and API token (shown once)."""
     from ..core.sites import create_site
     from ..db.migrate import upgrade
     from ..db.session import session_scope
@@ -168,7 +186,7 @@ def sites_create(name: str, as_json: bool) -> None:
 
 
 @sites.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of {id, name} instead of lines.")
 def sites_list(as_json: bool) -> None:
     """List sites (ids and names; secrets are never shown)."""
     from sqlalchemy import select
@@ -187,5 +205,5 @@ def sites_list(as_json: bool) -> None:
 
 
 # Every command group, registered explicitly (none is optional: they all ship).
-for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain, learn):
+for _command in (*model_commands.COMMANDS, users, integrations, import_, purge, author, retrain, learn, wait):
     main.add_command(_command)

@@ -207,8 +207,10 @@ def show(site_id):
 
 @integrations.command("deliveries")
 @click.argument("site_id")
-@click.option("--status", type=click.Choice(["pending", "delivered", "dead", "superseded"]))
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--status", type=click.Choice(["pending", "delivered", "dead", "superseded"]),
+              help="Only the deliveries in this state (default: all).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Deliveries listed at most.")
 def deliveries(site_id, status, limit):
     """List SITE_ID's decision deliveries (newest first), e.g. the dead-lettered ones."""
     from sqlalchemy import select
@@ -230,7 +232,7 @@ def deliveries(site_id, status, limit):
 @integrations.command("retry")
 @click.argument("delivery_id", type=int)
 def retry(delivery_id):
-    """Put a dead delivery back in line."""
+    """Put the dead delivery DELIVERY_ID (from `colombe integrations deliveries`) back in line."""
     from ..db.integration_tables import Delivery
     from ..db.session import session_scope
     from ..core.outbox import retry_delivery
@@ -258,7 +260,7 @@ def deliver():
 @click.argument("site_id")
 @click.argument("platform", type=click.Choice(["blogger", "disqus"]))
 def poll(site_id, platform):
-    """Poll SITE_ID's Blogger or Disqus comments now."""
+    """Poll SITE_ID's comments on PLATFORM (blogger or disqus) now."""
     from ..integrations.pollers import PollError, default_enqueue, poll_site
 
     settings = _settings()
@@ -278,19 +280,22 @@ def import_() -> None:
     """Import a blog's comment history (past decisions become training labels)."""
 
 
-def _run_import(fmt: str, file: str, site_id: str) -> None:
+def _run_import(fmt: str, file: str, site_id: str, quiet: bool = False) -> None:
     from tqdm import tqdm
 
     from ..integrations.imports import ExportFileError, ImportStopped, run_import
     from ..integrations.pollers import default_enqueue
 
+    if not quiet:  # before the migrations and the first read: something on screen at once
+        click.echo(f"importing {file} into site {site_id}…", err=True)
     settings = _settings()
     _prepare(settings)
     _count_metrics(settings)
 
     def progress(total):
+        # the bytes of the export read so far, redrawn at least every half second while they move
         return tqdm(total=total, unit="B", unit_scale=True, desc=f"import {fmt}", file=sys.stderr,
-                    disable=None, mininterval=0.5)
+                    disable=quiet, mininterval=0.5)
 
     try:
         stats = run_import(settings, site_id, file, fmt, progress=progress, enqueue=default_enqueue(settings))
@@ -308,14 +313,16 @@ def _run_import(fmt: str, file: str, site_id: str) -> None:
 @import_.command("wxr")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--site", "site_id", required=True, help="Site id the comments belong to.")
-def import_wxr(file, site_id):
-    """Import a WordPress WXR export (Tools → Export)."""
-    _run_import("wxr", file, site_id)
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def import_wxr(file, site_id, quiet):
+    """Import FILE, a WordPress WXR export (Tools → Export)."""
+    _run_import("wxr", file, site_id, quiet)
 
 
 @import_.command("blogger")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--site", "site_id", required=True, help="Site id the comments belong to.")
-def import_blogger(file, site_id):
-    """Import a Blogger export (Settings → Back up content)."""
-    _run_import("blogger", file, site_id)
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def import_blogger(file, site_id, quiet):
+    """Import FILE, a Blogger export (Settings → Back up content)."""
+    _run_import("blogger", file, site_id, quiet)

@@ -23,10 +23,11 @@ def _settings():
               help="Only the decisions of this site; repeatable (default: every site).")
 @click.option("--enqueue", is_flag=True,
               help="Send the task to the broker's `training` queue instead of training here.")
-@click.option("--training-data", "training_data", type=click.Path(exists=True, file_okay=False), default=None,
+@click.option("--training-data", "--data", "training_data", type=click.Path(), default=None,
               help="Shared public data folder (default: COLOMBE_TRAINING_DATA, else <repo>/../shared/data; "
                    "in-process runs only: a worker uses its own).")
-@click.option("--limit-per-dataset", type=click.IntRange(min=1), default=None, hidden=True)
+@click.option("--limit-per-dataset", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Read at most this many rows of each dataset (quick trial runs and tests).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def retrain(site_ids, enqueue: bool, training_data, limit_per_dataset, quiet: bool) -> None:
     """Train a new model on the shared data plus every moderator decision (approve = clean,
@@ -55,10 +56,19 @@ def retrain(site_ids, enqueue: bool, training_data, limit_per_dataset, quiet: bo
         from ..db.migrate import upgrade
 
         upgrade(settings.database_url)
+    from models.commands import check_shared_data
+    from models.data import TrainingDataError
+
     from ..core.training_data import train_job
 
-    result = train_job(settings, site_ids=sites, limit_per_dataset=limit_per_dataset, progress=not quiet,
-                       training_data_dir=training_data)
+    # before anything is exported or loaded: a missing folder is a one-line error, not a traceback
+    data_path = check_shared_data(training_data or settings.training_data_dir, "--training-data")
+    try:
+        result = train_job(settings, site_ids=sites, limit_per_dataset=limit_per_dataset, progress=not quiet,
+                           training_data_dir=data_path)
+    except TrainingDataError as exc:
+        raise click.ClickException(f"cannot train on the data in {data_path}: {exc}; point --training-data (or "
+                                   "COLOMBE_TRAINING_DATA) at the complete shared data folder") from None
     click.echo(json.dumps(result, indent=1))
     if result["artifact"]:
         click.echo(f"trained on {result['decisions']} moderator decision(s): {result['artifact']}\n"

@@ -14,11 +14,13 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "moderator"]), default="moderator", show_default=True)
+@click.option("--role", type=click.Choice(["admin", "moderator"]), default="moderator", show_default=True,
+              help="admin: every site; moderator: only the sites given with --site.")
 @click.option("--site", "sites", multiple=True, help="Site id the moderator may see (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (first line).")
 def users_create(username: str, role: str, sites: tuple[str, ...], password_stdin: bool) -> None:
-    """Create a user. Without --password-stdin the password is asked twice, hidden."""
+    """Create the user USERNAME (their login name). Without --password-stdin the password is
+    asked twice, hidden."""
     from ..config import Settings
     from ..db.migrate import upgrade
     from ..db.session import session_scope

@@ -36,12 +36,21 @@ class Policy:
         return {"approve_below": dict(self.approve_below), "reject_above": dict(self.reject_above)}
 
 
+def hold_point(label: str) -> str:
+    """The model card's operating point (`recall_90` or `precision_90`) that is `label`'s
+    default `approve_below`: README's "Site policy" table and the settings page show it."""
+    return HOLD_POINT.get(label, DEFAULT_HOLD_POINT)
+
+
+# The model card's operating point suggested for `reject_above` (off by default).
+REJECT_POINT = "precision_90"
+
+
 def default_policy(labels, thresholds: dict[str, dict[str, float]]) -> Policy:
     approve = {}
     for label in labels:
         t = (thresholds or {}).get(label) or {}
-        point = HOLD_POINT.get(label, DEFAULT_HOLD_POINT)
-        approve[label] = float(t.get(point, FALLBACK_APPROVE_BELOW))
+        approve[label] = float(t.get(hold_point(label), FALLBACK_APPROVE_BELOW))
     return Policy(approve_below=approve, reject_above={label: None for label in labels})
 
 

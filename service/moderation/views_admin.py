@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from sqlalchemy import func, select
 
-from ..core.policy import effective_policy, validate_overrides
+from ..core.policy import REJECT_POINT, default_policy, effective_policy, hold_point, validate_overrides
 from ..core.sites import create_site, reset_api_token, revoke_old_webhook_secret, rotate_webhook_secret
 from ..db.auth_tables import ROLES, SiteRules, User, UserSite
 from ..db.tables import PENDING, Comment, Site, utcnow
@@ -110,8 +110,12 @@ def admin_site(site_id: str):
         else:
             session.commit()
     policy = effective_policy(labels, info["thresholds"], site.policy) if labels else None
+    # the placeholders are the defaults a blank field gets, and the same values as the
+    # "model card suggests" column beside them (one function decides both)
+    defaults = default_policy(labels, info["thresholds"]) if labels else None
     overrides = site.policy or {}
     return render_template("admin_site.html", site=site, rules=rules, labels=labels, policy=policy,
+                           defaults=defaults, hold_point=hold_point, reject_point=REJECT_POINT,
                            overrides=overrides, thresholds=info["thresholds"], model_version=info["version"],
                            errors=errors, flash=flash, secret=secret, token=token, form=request.form)
 
