@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .i18n import current_lang, gettext as _, label_name
+from .i18n import colon, current_lang, gettext as _, label_name
 
 
 def fmt_time(dt: datetime | None) -> str:
@@ -51,7 +51,11 @@ def reason_text(reason: dict) -> str:
         return f"{label} {fmt_precise(reason.get('score'))} > {fmt_precise(reason.get('threshold'))} ({_('reject threshold')})"
     if kind in ("banned_word", "suspect_word"):
         words = ", ".join(f"« {w} »" for w in reason.get("words") or [])
-        return f"{_(kind.replace('_', ' '))}: {words}"
+        return f"{_(kind.replace('_', ' '))}{colon()} {words}"
+    if kind == "author_trusted":
+        return _("trusted author") + f" ({_('moderator rule')})"
+    if kind == "author_held":
+        return _("author always held") + f" ({_('moderator rule')})"
     if kind == "trusted_author":
         return f"{_('trusted author')} ({reason.get('approved')} {_('approved_count')})"
     return label or kind or "?"

@@ -110,6 +110,10 @@ def test_bulk_approve_undo_and_audit_log(page, world):
     page.check("#select-matching")
     page.select_option("#bulk-reason", "spam")
     page.click("#bulk-reject")
+    page.wait_for_selector("#confirm:not([hidden])")  # acting on a whole filter asks first, with the count
+    assert page.inner_text("#confirm-text") == "Reject 1 comment?"
+    assert statuses(world["settings"], [c["c3"]]) == {c["c3"]: "pending"}
+    page.click("#confirm-yes")
     expect_hidden(page, c["c3"])
     assert statuses(world["settings"], [c["c3"]]) == {c["c3"]: "rejected"}
 
