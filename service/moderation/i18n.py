@@ -271,6 +271,7 @@ PLURALS: dict[tuple[str, str], tuple[str, str]] = {
     ("Reject {n} comment?", "Reject {n} comments?"): ("Rejeter {n} commentaire ?", "Rejeter {n} commentaires ?"),
     ("{n} comment", "{n} comments"): ("{n} commentaire", "{n} commentaires"),
     ("{n} decision", "{n} decisions"): ("{n} décision", "{n} décisions"),
+    ("{n} low score", "{n} low scores"): ("{n} score bas", "{n} scores bas"),
 }
 
 CATALOGS = {"fr": FR, "en": EN}
