@@ -154,6 +154,35 @@ FR: dict[str, str] = {
     "undo_action": "retour en arrière",
     # dashboard
     "Queue size per site": "Taille de la file par site",
+    "What happened each day (last {n} days)": "Ce qui s'est passé chaque jour ({n} derniers jours)",
+    "Day": "Jour",
+    "Comments in": "Commentaires reçus",
+    "Approved automatically": "Approuvés automatiquement",
+    "Rejected automatically": "Rejetés automatiquement",
+    "Held for a person": "Retenus pour un humain",
+    "Decided by people": "Décidés par des humains",
+    "Days without any comment or decision are left out.": "Les jours sans commentaire ni décision sont omis.",
+    "No comment and no decision in this period.": "Aucun commentaire ni décision sur cette période.",
+    "How long a held comment waits": "Combien de temps un commentaire retenu attend",
+    "How often people overturn the automatic decisions (last {d} days)":
+        "À quelle fréquence les humains contredisent les décisions automatiques ({d} derniers jours)",
+    "Held": "Retenus",
+    "Held, then approved by a person": "Retenus, puis approuvés par un humain",
+    "Rejected, then approved by a person": "Rejetés, puis approuvés par un humain",
+    "then rejected by a person": "puis rejetés par un humain",
+    "A percentage is the share of the comments a person reviewed (the second number in brackets) that they decided the other way (the first number). A high share for a label means its threshold is too strict for this site.":
+        "Un pourcentage est la part des commentaires examinés par un humain (le second nombre entre parenthèses) "
+        "qu'il a tranchés dans l'autre sens (le premier nombre). Une part élevée pour une catégorie signifie que "
+        "son seuil est trop strict pour ce site.",
+    "No automatic decision in this period.": "Aucune décision automatique sur cette période.",
+    "Why comments are held (last {d} days)": "Pourquoi les commentaires sont retenus ({d} derniers jours)",
+    "Holds": "Rétentions",
+    "Share": "Part",
+    "Share of all the label reasons behind holds; a comment held for two labels counts for both.":
+        "Part de toutes les catégories à l'origine des rétentions ; un commentaire retenu pour deux catégories compte pour les deux.",
+    "No comment was held in this period.": "Aucun commentaire retenu sur cette période.",
+    "Every queue is empty.": "Toutes les files sont vides.",
+    "No decision by a moderator in this period.": "Aucune décision de modérateur sur cette période.",
     "Decisions per day (last 14 days)": "Décisions par jour (14 derniers jours)",
     "Held or rejected by label (last 30 days)": "Retenus ou rejetés par catégorie (30 derniers jours)",
     "Moderator throughput (last 7 days)": "Débit des modérateurs (7 derniers jours)",
@@ -272,6 +301,12 @@ PLURALS: dict[tuple[str, str], tuple[str, str]] = {
     ("{n} comment", "{n} comments"): ("{n} commentaire", "{n} commentaires"),
     ("{n} decision", "{n} decisions"): ("{n} décision", "{n} décisions"),
     ("{n} low score", "{n} low scores"): ("{n} score bas", "{n} scores bas"),
+    ("Median time from a comment's arrival to a person's decision, over the {n} decision of the last {d} days.",
+     "Median time from a comment's arrival to a person's decision, over the {n} decisions of the last {d} days."):
+        ("Durée médiane entre l'arrivée d'un commentaire et la décision d'un humain, sur {n} décision des {d} "
+         "derniers jours.",
+         "Durée médiane entre l'arrivée d'un commentaire et la décision d'un humain, sur les {n} décisions des {d} "
+         "derniers jours."),
 }
 
 CATALOGS = {"fr": FR, "en": EN}
