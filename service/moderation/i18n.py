@@ -85,6 +85,8 @@ FR: dict[str, str] = {
     "Remove the author rule": "Retirer la règle sur l'auteur",
     "All their comments": "Tous ses commentaires",
     "always held": "toujours retenu",
+    "no rule": "aucune règle",
+    "Author rules": "Règles sur les auteurs",
     "moderator rule": "règle d'un modérateur",
     "author always held": "auteur toujours retenu",
     "Author rule saved.": "Règle sur l'auteur enregistrée.",

@@ -12,6 +12,7 @@ from ..web import db
 from ..db.auth_tables import User, UserSite
 from .auth import allowed_site_ids, current_user, login_required
 from .blueprint import bp
+from .views_authors import recent_events
 from .charts import bar_chart
 from .dashboard_data import DAYS, WINDOW_DAYS, dashboard_data, duration, percent
 from .explain import model_info
@@ -20,6 +21,7 @@ from ..db.ids import id_below, maybe_id
 
 AUDIT_PAGE = 100
 AUDIT_ACTIONS = ("approve", "reject", "hold", "undo")
+RULE_NAMES = {"trust": "trusted author", "hold": "always held", "": "no rule"}
 
 
 @bp.get("/audit")
@@ -50,9 +52,12 @@ def audit_page():
     site_names = dict(sites)
     actors = [f"user:{name}" for name in _visible_usernames(session, site_ids)]
     args = {k: v for k, v in (("site", site), ("moderator", moderator), ("action", action)) if v}
+    author_events = recent_events(session, [site] if site else site_ids) if not (action or before) else []
+    if moderator:
+        author_events = [e for e in author_events if e.actor == f"user:{moderator}" or e.actor == moderator]
     return render_template("audit.html", entries=entries, older=older, sites=sites, site_names=site_names,
                            actors=actors, actions=AUDIT_ACTIONS, site=site, moderator=moderator, action=action,
-                           args=args)
+                           args=args, author_events=author_events, rule_names=RULE_NAMES)
 
 
 def _visible_usernames(session, site_ids) -> list[str]:
