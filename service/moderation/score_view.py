@@ -8,6 +8,8 @@ identity-attack score of 0.51 against 0.80 is amber, not red.
 """
 from __future__ import annotations
 
+import math
+
 from sqlalchemy import select
 
 from ..core.policy import Policy, effective_policy
@@ -53,15 +55,23 @@ def band(score: float, threshold: float | None) -> str:
     return "low"
 
 
+def _decimals(v: float) -> int:
+    """Decimals for two significant digits (at least two): 0.32 → 2, 0.05 → 3, 0.0015 → 4."""
+    if v <= 0:
+        return 2
+    return max(2, 1 - math.floor(math.log10(v)))
+
+
 def pair(score: float, threshold: float | None) -> tuple[str, str]:
-    """Score and threshold with as many decimals as it takes for them to read differently."""
+    """Score and threshold, each with two significant digits, more while they read the same."""
     if threshold is None:
-        return f"{score:.2f}", ""
-    for digits in (2, 3, 4):
-        a, b = f"{score:.{digits}f}", f"{threshold:.{digits}f}"
-        if a != b and float(b) != 0:
+        return f"{score:.{_decimals(score)}f}", ""
+    ds, dt = _decimals(score), _decimals(threshold)
+    for extra in range(4):
+        a, b = f"{score:.{ds + extra}f}", f"{threshold:.{dt + extra}f}"
+        if float(a) != float(b):
             return a, b
-    return f"{score:.4f}", f"{threshold:.2g}" if threshold < 0.0001 else f"{threshold:.4f}"
+    return a, b
 
 
 def score_rows(comment, policy: Policy | None) -> list[dict]:
