@@ -465,7 +465,7 @@
   }
 
   function loadSpans(only) {
-    var els = only || Array.prototype.slice.call(itemsEl.querySelectorAll(".item"));
+    var els = only || Array.prototype.slice.call(itemsEl.querySelectorAll(".item"), 0, 200);
     var batches = [];
     for (var i = 0; i < els.length; i += 8) batches.push(els.slice(i, i + 8));
     batches.reduce(function (chain, batch) {
