@@ -149,3 +149,17 @@ def test_plurals_and_every_string_translated():
         pairs |= set(re.findall(r"ngettext\('([^']+)',\s*'([^']+)'", text))
     assert sorted(m for m in single if m not in i18n.FR) == []
     assert sorted(p for p in pairs if p not in i18n.PLURALS) == []
+
+
+def test_counts_over_the_cap_are_counted_per_tab(browser, db_session, monkeypatch):
+    from service.moderation import queue_page
+
+    _world(db_session)
+    monkeypatch.setattr(queue_page, "COUNT_CAP", 2)
+    browser.login("mod_a")
+    got = browser.get("/ui/counts").get_json()
+    # 4 comments on site A: over the cap of 2, so "All" is capped and each tab is counted alone
+    assert got["counts"] == {"pending": 2, "approved": 1, "rejected": 0, "spam": 0, "all": 2}
+    assert sorted(got["capped"]) == ["all", "pending"]
+    html = browser.get("/queue").data.decode()
+    assert "2+ comments match" in html and re.search(r'data-status-tab="all"\s+data-count="2"[^>]*>\s*All <span class="tab-count">\(2\+\)', html)
