@@ -130,3 +130,50 @@ def test_clear_50_comment_queue_with_the_keyboard(page, queue50):
     assert "The queue is empty" in page.inner_text("#items .empty")
     screenshot(page, "queue_cleared")
     assert page.js_errors == []
+
+
+def visible_cards(page) -> int:
+    return page.evaluate("""() => [...document.querySelectorAll('.item')].filter(e => {
+      const r = e.getBoundingClientRect(); return !e.hidden && r.top >= 0 && r.top < innerHeight - 40; }).length""")
+
+
+def test_density_and_bulk_numbers(page, queue50):
+    settings, site = queue50["settings"], queue50["site"]
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, queue50["url"], queue50["user"])
+    page.evaluate("window.__noReload = 1")
+    assert visible_cards(page) >= 5  # comfortable: about 5 cards on a 1366x900 screen
+    page.click("#density-toggle")
+    assert visible_cards(page) >= 9  # compact: about 10
+    assert page.inner_text("#density-toggle") == "Comfortable view"
+    page.reload()  # the choice is remembered
+    assert page.evaluate("document.body.classList.contains('compact')")
+    page.evaluate("window.__noReload = 1")
+    # bulk on selected items, then undo: every number follows
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.inner_text("#selected-count") == "2 selected"
+    page.click("#bulk-approve")
+    wait_pending(page, 48)
+    check_numbers(page, settings, site)
+    page.keyboard.press("u")
+    wait_pending(page, 50)
+    check_numbers(page, settings, site)
+    # all matching the filter: asks with the count, Esc cancels, Enter confirms
+    page.check("#select-matching")
+    assert page.inner_text("#selected-count") == "50 selected"
+    page.click("#bulk-approve")
+    page.wait_for_selector("#confirm:not([hidden])")
+    assert page.inner_text("#confirm-text") == "Approve 50 comments?"
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#confirm", state="hidden")
+    assert db_counts(settings, site)["pending"] == 50
+    page.click("#bulk-approve")
+    page.wait_for_selector("#confirm:not([hidden])")
+    page.keyboard.press("Enter")
+    wait_pending(page, 0)
+    end = check_numbers(page, settings, site)
+    assert end["approved"] == 53
+    page.wait_for_selector("#items .empty:not([hidden])")
+    assert page.js_errors == []
