@@ -89,7 +89,10 @@ FR: dict[str, str] = {
     "Author rules": "Règles sur les auteurs",
     "moderator rule": "règle d'un modérateur",
     "author always held": "auteur toujours retenu",
-    "Author rule saved.": "Règle sur l'auteur enregistrée.",
+    "Saved: it applies to the next comments of this author.":
+        "Enregistré : la règle s'applique aux prochains commentaires de cet auteur.",
+    "Rule removed: their next comments are scored as anyone else’s.":
+        "Règle retirée : ses prochains commentaires seront évalués comme ceux de tout le monde.",
     "author_rule_action": "règle sur l'auteur",
     "Scores": "Scores",
     "In reply to": "En réponse à",

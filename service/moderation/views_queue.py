@@ -104,6 +104,8 @@ def _undo(session, comment: Comment, user) -> bool:
         return False
     change_status(session, comment, last.from_status, actor=actor_name(user), action="undo",
                   reason=last.reason, details={"undid": last.id})
+    if isinstance(last.details, dict) and last.details.get("marked_spam") and comment.flag_labels:
+        comment.flag_labels = comment.flag_labels.replace(",spam,", ",") if comment.flag_labels != ",spam," else None
     return True
 
 
@@ -158,7 +160,11 @@ def act():
         elif c.status == {"approve": "approved", "reject": "rejected"}[action]:
             ok = False  # already there: no duplicate audit row
         else:
-            moderate(session, c, action, actor=actor, reason=reason)
+            entry = moderate(session, c, action, actor=actor, reason=reason)
+            if reason == "spam" and ",spam," not in (c.flag_labels or ""):
+                # rejected as spam by a person: it belongs in the Spam tab (undo takes the mark back)
+                c.flag_labels = (c.flag_labels or ",") + "spam,"
+                entry.details = {"marked_spam": True}
             ok = True
         results.append({"id": c.id, "ok": ok, "from": before, "status": c.status})
     session.commit()

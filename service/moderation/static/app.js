@@ -500,7 +500,7 @@
             el.setAttribute("data-rule", data.rule);
           }
         });
-        toast(strings.saved || "Saved.");
+        toast(data.rule ? (strings.authorRuleSaved || "Saved.") : (strings.authorRuleRemoved || "Saved."));
       });
     }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
   }

@@ -163,3 +163,18 @@ def test_counts_over_the_cap_are_counted_per_tab(browser, db_session, monkeypatc
     assert sorted(got["capped"]) == ["all", "pending"]
     html = browser.get("/queue").data.decode()
     assert "2+ comments match" in html and re.search(r'data-status-tab="all"\s+data-count="2"[^>]*>\s*All <span class="tab-count">\(2\+\)', html)
+
+
+def test_rejected_as_spam_by_a_person_goes_to_the_spam_tab_and_undo_takes_it_back(browser, db_session):
+    w = _world(db_session)
+    browser.login("mod_a")
+    browser.get("/queue")
+    before = db_session.get(Comment, w["c1"]).flag_labels
+    body = browser.act({"action": "reject", "ids": [w["c1"]], "reason": "spam", "view": {}}).get_json()
+    assert body["counts"]["spam"] == 1 and body["counts"]["rejected"] == 0
+    body = browser.act({"action": "undo", "ids": [w["c1"]], "view": {}}).get_json()
+    assert body["counts"]["spam"] == 0 and body["counts"]["pending"] == 3
+    db_session.expire_all()
+    assert db_session.get(Comment, w["c1"]).flag_labels == before
+    body = browser.act({"action": "reject", "ids": [w["c1"]], "reason": "toxic", "view": {}}).get_json()
+    assert body["counts"]["rejected"] == 1 and body["counts"]["spam"] == 0
