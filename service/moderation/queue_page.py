@@ -229,12 +229,3 @@ def load_context(session: Session, comments: list[Comment]) -> Context:
             authors.setdefault((site_id, key), {APPROVED: 0, REJECTED: 0})[status] = n
     return Context(posts, parents, sites, authors)
 
-
-def sorted_scores(scores: dict | None, labels=None) -> list[tuple[str, float]]:
-    items = [(k, float(v)) for k, v in (scores or {}).items() if isinstance(v, (int, float))]
-    items.sort(key=lambda kv: -kv[1])
-    return items
-
-
-def is_valid_status(status: str) -> bool:
-    return status in STATUSES
