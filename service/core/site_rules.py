@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.auth_tables import SiteRules
+from ..db.auth_tables import AuthorRuleEvent, SiteRules
 from ..db.tables import APPROVED, PENDING, REJECTED, Comment
 
 MAX_WORDS = 500
@@ -62,6 +62,22 @@ def site_rules(session: Session, site_id: str) -> SiteRules | None:
     cache = session.info.setdefault("colombe_site_rules", {})
     if site_id not in cache:
         cache[site_id] = session.get(SiteRules, site_id)
+    return cache[site_id]
+
+
+AUTHOR_RULES = ("trust", "hold")
+
+
+def author_rules(session: Session, site_id: str) -> dict[str, str]:
+    """The per-author rules in force on a site ({author_key: "trust" | "hold"}), looked up
+    once per session: the latest event per author wins, "" removes a rule."""
+    cache = session.info.setdefault("colombe_author_rules", {})
+    if site_id not in cache:
+        latest = (select(func.max(AuthorRuleEvent.id)).where(AuthorRuleEvent.site_id == site_id)
+                  .group_by(AuthorRuleEvent.author_key).scalar_subquery())
+        rows = session.execute(select(AuthorRuleEvent.author_key, AuthorRuleEvent.rule)
+                               .where(AuthorRuleEvent.id.in_(latest))).all()
+        cache[site_id] = {key: rule for key, rule in rows if rule in AUTHOR_RULES}
     return cache[site_id]
 
 
@@ -120,19 +136,26 @@ def apply_site_rules(session: Session, comment: Comment, status: str, reasons: l
 
     - a banned word rejects (whatever the scores said);
     - a suspect word holds a comment the scores would have approved;
+    - an author a moderator trusts (`author_rules`) is approved, one they always hold is
+      held, whatever the scores said (banned words still reject);
     - an author with at least `trusted_after` approved comments and none rejected is
       approved automatically when only the scores held the comment.
     Reasons gain entries with `kind` banned_word / suspect_word / trusted_author.
     A scoring batch passes its `authors` counts (one query per batch, not per comment).
     """
     rules = site_rules(session, comment.site_id)
-    if rules is None:
-        return status, reasons
     reasons = list(reasons or [])
     text = comment.text or ""
-    banned = find_words(text, rules.banned_words)
+    banned = find_words(text, rules.banned_words) if rules is not None else []
     if banned:
         return REJECTED, [{"label": "banned_word", "kind": "banned_word", "words": banned[:10]}] + reasons
+    by_author = author_rules(session, comment.site_id).get(comment.author_key) if comment.author_key else None
+    if by_author == "trust":
+        return APPROVED, [{"label": "author_rule", "kind": "author_trusted"}] + reasons
+    if by_author == "hold":
+        return PENDING, [{"label": "author_rule", "kind": "author_held"}] + reasons
+    if rules is None:
+        return status, reasons
     suspect = find_words(text, rules.suspect_words)
     if suspect:
         entry = {"label": "suspect_word", "kind": "suspect_word", "words": suspect[:10]}

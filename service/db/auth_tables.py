@@ -80,3 +80,22 @@ class SiteRules(Base):
     trusted_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthorRuleEvent(Base):
+    """A moderator's rule about one author of one site: `trust` (always approve), `hold`
+    (always hold) or "" (rule removed). The latest event per author is the rule in force;
+    the rows are the audit trail (who, when, from which comment)."""
+
+    __tablename__ = "author_rule_events"
+    __table_args__ = (Index("ix_author_rule_events_author", "site_id", "author_key", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    author_key: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    rule: Mapped[str] = mapped_column(String(16), default="")
+    previous: Mapped[str] = mapped_column(String(16), default="")
+    actor: Mapped[str] = mapped_column(String(255))
+    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

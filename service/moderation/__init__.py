@@ -11,6 +11,8 @@ from flask import Flask
 from . import i18n
 from . import views_admin, views_auth, views_deliveries, views_queue, views_reports  # noqa: F401  (routes)
 from . import views_site_model  # noqa: F401  (the site settings page's site model section)
+from . import views_authors  # noqa: F401  (per-author rules from the card)
+from .score_view import score_rows, why_heading
 from .auth import allowed_site_ids, csrf_token, current_user
 from .blueprint import bp
 from .formatting import register_filters
@@ -25,7 +27,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.autoescape = True
     app.jinja_env.globals.update(
-        _=i18n.gettext, ui_lang=i18n.current_lang, csrf_token=csrf_token, current_user=current_user,
+        _=i18n.gettext, ngettext=i18n.ngettext, colon=i18n.colon, ui_lang=i18n.current_lang,
+        score_rows=score_rows, why_heading=why_heading, csrf_token=csrf_token, current_user=current_user,
         allowed_site_ids=allowed_site_ids, UI_LANGS=i18n.LANGS,
         dead_delivery_count=views_deliveries.dead_delivery_count,
     )

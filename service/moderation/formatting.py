@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .i18n import current_lang, gettext as _, label_name
+from .i18n import colon, current_lang, gettext as _, label_name
 
 
 def fmt_time(dt: datetime | None) -> str:
@@ -39,6 +39,16 @@ def fmt_precise(value) -> str:
     return f"{v:.2g}" if v < 0.0001 else f"{v:.4f}"
 
 
+def _pair(reason: dict) -> tuple[str, str]:
+    """A reason's score and threshold with the digits it takes for them to read differently."""
+    from .score_view import pair
+
+    try:
+        return pair(float(reason.get("score")), float(reason.get("threshold")))
+    except (TypeError, ValueError):
+        return fmt_precise(reason.get("score")), fmt_precise(reason.get("threshold"))
+
+
 def reason_text(reason: dict) -> str:
     """One held/rejected reason as a sentence fragment a moderator understands."""
     if not isinstance(reason, dict):
@@ -46,12 +56,18 @@ def reason_text(reason: dict) -> str:
     kind = reason.get("kind")
     label = label_name(reason.get("label", ""))
     if kind == "approve_below":
-        return f"{label} {fmt_precise(reason.get('score'))} ≥ {fmt_precise(reason.get('threshold'))} ({_('hold threshold')})"
+        score, threshold = _pair(reason)
+        return f"{label} {score} ≥ {threshold} ({_('hold threshold')})"
     if kind == "reject_above":
-        return f"{label} {fmt_precise(reason.get('score'))} > {fmt_precise(reason.get('threshold'))} ({_('reject threshold')})"
+        score, threshold = _pair(reason)
+        return f"{label} {score} > {threshold} ({_('reject threshold')})"
     if kind in ("banned_word", "suspect_word"):
         words = ", ".join(f"« {w} »" for w in reason.get("words") or [])
-        return f"{_(kind.replace('_', ' '))}: {words}"
+        return f"{_(kind.replace('_', ' '))}{colon()} {words}"
+    if kind == "author_trusted":
+        return _("trusted author") + f" ({_('moderator rule')})"
+    if kind == "author_held":
+        return _("author always held") + f" ({_('moderator rule')})"
     if kind == "trusted_author":
         return f"{_('trusted author')} ({reason.get('approved')} {_('approved_count')})"
     return label or kind or "?"

@@ -51,7 +51,7 @@ FR: dict[str, str] = {
     "rejected": "rejeté",
     "received": "reçu",
     "all": "tous",
-    "comments match": "commentaires correspondent",
+
     "Nothing to moderate here.": "Rien à modérer ici.",
     "Next page": "Page suivante",
     "First page": "Première page",
@@ -60,10 +60,40 @@ FR: dict[str, str] = {
     # item
     "Approve": "Approuver",
     "Reject": "Rejeter",
-    "Undo": "Annuler",
+    "Undo": "Défaire",
     "Select": "Sélectionner",
     "Thread": "Fil",
     "Why held": "Pourquoi retenu",
+    "Why rejected": "Pourquoi rejeté",
+    "Why approved": "Pourquoi approuvé",
+    "Reasons": "Raisons",
+    # status tabs, empty queue, density, confirmation, per-author rules
+    "Pending": "En attente",
+    "Approved": "Approuvés",
+    "Rejected": "Rejetés",
+    "Spam": "Spam",
+    "All": "Tous",
+    "One author": "Un auteur",
+    "The queue is empty. Nice work! New comments that need you will appear here.":
+        "La file est vide. Beau travail ! Les nouveaux commentaires qui ont besoin de vous apparaîtront ici.",
+    "No comment here for this filter.": "Aucun commentaire ici pour ce filtre.",
+    "Compact view": "Vue compacte",
+    "Comfortable view": "Vue aérée",
+    "Yes, do it": "Oui, allez-y",
+    "Trust this author": "Faire confiance à cet auteur",
+    "Always hold this author": "Toujours retenir cet auteur",
+    "Remove the author rule": "Retirer la règle sur l'auteur",
+    "All their comments": "Tous ses commentaires",
+    "always held": "toujours retenu",
+    "no rule": "aucune règle",
+    "Author rules": "Règles sur les auteurs",
+    "moderator rule": "règle d'un modérateur",
+    "author always held": "auteur toujours retenu",
+    "Saved: it applies to the next comments of this author.":
+        "Enregistré : la règle s'applique aux prochains commentaires de cet auteur.",
+    "Rule removed: their next comments are scored as anyone else’s.":
+        "Règle retirée : ses prochains commentaires seront évalués comme ceux de tout le monde.",
+    "author_rule_action": "règle sur l'auteur",
     "Scores": "Scores",
     "In reply to": "En réponse à",
     "Reply context": "Contexte (Répondre)",
@@ -80,9 +110,9 @@ FR: dict[str, str] = {
     "Received": "Reçu",
     "anonymous": "anonyme",
     # bulk / reasons
-    "selected": "sélectionné(s)",
+
     "Select all on this page": "Tout sélectionner sur cette page",
-    "All matching the filter": "Tous ceux qui correspondent au filtre",
+    "All matching the filter ({n})": "Tous ceux du filtre ({n})",
     "Approve selected": "Approuver la sélection",
     "Reject selected": "Rejeter la sélection",
     "Clear selection": "Vider la sélection",
@@ -94,8 +124,8 @@ FR: dict[str, str] = {
     "Reject with which reason?": "Rejeter pour quelle raison ?",
     "Cancel": "Annuler",
     "Done": "Fait",
-    "Undone": "Annulé",
-    "Nothing to undo": "Rien à annuler",
+    "Undone": "Défait",
+    "Nothing to undo": "Rien à défaire",
     "Action failed": "L'action a échoué",
     # shortcuts
     "Keyboard shortcuts": "Raccourcis clavier",
@@ -104,7 +134,7 @@ FR: dict[str, str] = {
     "approve": "approuver",
     "reject (then 1-4 or Enter for the reason)": "rejeter (puis 1-4 ou Entrée pour la raison)",
     "select / unselect": "sélectionner / désélectionner",
-    "undo the last action": "annuler la dernière action",
+    "undo the last action": "défaire la dernière action",
     "show this help": "afficher cette aide",
     "close": "fermer",
     "Close": "Fermer",
@@ -126,9 +156,38 @@ FR: dict[str, str] = {
     "approve_action": "approbation",
     "reject_action": "rejet",
     "hold_action": "mise en attente",
-    "undo_action": "annulation",
+    "undo_action": "retour en arrière",
     # dashboard
     "Queue size per site": "Taille de la file par site",
+    "What happened each day (last {n} days)": "Ce qui s'est passé chaque jour ({n} derniers jours)",
+    "Day": "Jour",
+    "Comments in": "Commentaires reçus",
+    "Approved automatically": "Approuvés automatiquement",
+    "Rejected automatically": "Rejetés automatiquement",
+    "Held for a person": "Retenus pour un humain",
+    "Decided by people": "Décidés par des humains",
+    "Days without any comment or decision are left out.": "Les jours sans commentaire ni décision sont omis.",
+    "No comment and no decision in this period.": "Aucun commentaire ni décision sur cette période.",
+    "How long a held comment waits": "Combien de temps un commentaire retenu attend",
+    "How often people overturn the automatic decisions (last {d} days)":
+        "À quelle fréquence les humains contredisent les décisions automatiques ({d} derniers jours)",
+    "Held": "Retenus",
+    "Held, then approved by a person": "Retenus, puis approuvés par un humain",
+    "Rejected, then approved by a person": "Rejetés, puis approuvés par un humain",
+    "then rejected by a person": "puis rejetés par un humain",
+    "A percentage is the share of the comments a person reviewed (the second number in brackets) that they decided the other way (the first number). A high share for a label means its threshold is too strict for this site.":
+        "Un pourcentage est la part des commentaires examinés par un humain (le second nombre entre parenthèses) "
+        "qu'il a tranchés dans l'autre sens (le premier nombre). Une part élevée pour une catégorie signifie que "
+        "son seuil est trop strict pour ce site.",
+    "No automatic decision in this period.": "Aucune décision automatique sur cette période.",
+    "Why comments are held (last {d} days)": "Pourquoi les commentaires sont retenus ({d} derniers jours)",
+    "Holds": "Rétentions",
+    "Share": "Part",
+    "Share of all the label reasons behind holds; a comment held for two labels counts for both.":
+        "Part de toutes les catégories à l'origine des rétentions ; un commentaire retenu pour deux catégories compte pour les deux.",
+    "No comment was held in this period.": "Aucun commentaire retenu sur cette période.",
+    "Every queue is empty.": "Toutes les files sont vides.",
+    "No decision by a moderator in this period.": "Aucune décision de modérateur sur cette période.",
     "Decisions per day (last 14 days)": "Décisions par jour (14 derniers jours)",
     "Held or rejected by label (last 30 days)": "Retenus ou rejetés par catégorie (30 derniers jours)",
     "Moderator throughput (last 7 days)": "Débit des modérateurs (7 derniers jours)",
@@ -186,7 +245,6 @@ FR: dict[str, str] = {
     "Update": "Mettre à jour",
     "New password (optional)": "Nouveau mot de passe (facultatif)",
     "Some values are invalid:": "Certaines valeurs sont invalides :",
-    "Pending": "En attente",
     # deliveries
     "Connections that need you": "Connexions à réparer",
     "{platform} ({site}): its credentials were refused or could not be renewed. Store new ones with `colombe integrations set`; polls and write-backs resume on their own.":
@@ -228,9 +286,35 @@ FR: dict[str, str] = {
     "banned_word": "mot interdit",
     "suspect_word": "mot suspect",
     "trusted_author": "auteur de confiance",
+    "author_rule": "règle sur l'auteur",
+    "toxic_reason": "toxique",
 }
 
-CATALOGS = {"fr": FR}
+# English names of model labels and reasons (ids are snake_case; people read words)
+EN: dict[str, str] = {
+    "toxicity": "toxicity", "severe_toxicity": "severe toxicity", "identity_attack": "identity attack",
+    "off_topic": "off-topic", "banned_word": "banned word", "suspect_word": "suspect word",
+    "trusted_author": "trusted author", "author_rule": "author rule",
+}
+
+# (singular, plural) English -> (singular, plural) French; French uses the singular for 0 and 1
+PLURALS: dict[tuple[str, str], tuple[str, str]] = {
+    ("{n} comment matches", "{n} comments match"): ("{n} commentaire correspond", "{n} commentaires correspondent"),
+    ("{n} selected", "{n} selected"): ("{n} sélectionné", "{n} sélectionnés"),
+    ("Approve {n} comment?", "Approve {n} comments?"): ("Approuver {n} commentaire ?", "Approuver {n} commentaires ?"),
+    ("Reject {n} comment?", "Reject {n} comments?"): ("Rejeter {n} commentaire ?", "Rejeter {n} commentaires ?"),
+    ("{n} comment", "{n} comments"): ("{n} commentaire", "{n} commentaires"),
+    ("{n} decision", "{n} decisions"): ("{n} décision", "{n} décisions"),
+    ("{n} low score", "{n} low scores"): ("{n} score bas", "{n} scores bas"),
+    ("Median time from a comment's arrival to a person's decision, over the {n} decision of the last {d} days.",
+     "Median time from a comment's arrival to a person's decision, over the {n} decisions of the last {d} days."):
+        ("Durée médiane entre l'arrivée d'un commentaire et la décision d'un humain, sur {n} décision des {d} "
+         "derniers jours.",
+         "Durée médiane entre l'arrivée d'un commentaire et la décision d'un humain, sur les {n} décisions des {d} "
+         "derniers jours."),
+}
+
+CATALOGS = {"fr": FR, "en": EN}
 
 
 def current_lang() -> str:
@@ -252,9 +336,35 @@ def label_name(label: str | None) -> str:
     return text.replace("_", " ") if text == label else text
 
 
+def _typography(text: str) -> str:
+    """French: a no-break space before : ; ! ? (narrow before ; ! ?), so they never start a line."""
+    return (text.replace(" :", "\u00a0:").replace(" ?", "\u202f?").replace(" !", "\u202f!")
+            .replace(" ;", "\u202f;"))
+
+
 def gettext(message: str, **values) -> str:
-    catalog = CATALOGS.get(g.get("ui_lang") or current_lang()) if has_request_context() else None
+    lang = (g.get("ui_lang") or current_lang()) if has_request_context() else DEFAULT_LANG
+    catalog = CATALOGS.get(lang)
     text = catalog.get(message, message) if catalog else message
     if text == message and message.endswith(("_count", "_action")):
         text = message.rsplit("_", 1)[0]  # English rendering of suffixed ids
+    if lang == "fr":
+        text = _typography(text)
     return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, count: int, **values) -> str:
+    """The form for `count` ("{n}" in the text is `count` unless `n=` is given, e.g. "1000+")."""
+    lang = current_lang()
+    if lang == "fr" and (singular, plural) in PLURALS:
+        one, other = PLURALS[(singular, plural)]
+        text = _typography(one if abs(count) <= 1 else other)
+    else:
+        text = singular if count == 1 else plural
+    values.setdefault("n", count)
+    return text.format(**values)
+
+
+def colon() -> str:
+    """The colon after a label: "Author:" / "Auteur :" (no-break space in French)."""
+    return "\u00a0:" if current_lang() == "fr" else ":"

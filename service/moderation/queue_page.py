@@ -16,7 +16,9 @@ from ..core.pagination import SORTS, cursor_after, decode_cursor, ordered_page  
 from ..db.ids import id_is, maybe_id
 from ..db.tables import APPROVED, PENDING, REJECTED, STATUSES, Comment, Post, Site
 
-UI_STATUSES = (PENDING, APPROVED, REJECTED, "all")
+SPAM = "spam"  # a tab, not a stored status: rejected comments flagged as spam
+UI_STATUSES = (PENDING, APPROVED, REJECTED, SPAM, "all")
+_SPAM_FLAG = "%,spam,%"
 PAGE_SIZE = 25
 COUNT_CAP = 1_000  # beyond this the page says "1000+" (an exact count would scan the table)
 BULK_CAP = 10_000
@@ -73,7 +75,21 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filtered(f: QueueFilter, site_ids: list[str]):
+def _status_clause(q, status: str, raw: bool = False):
+    """Rejected and Spam split the rejected comments: flagged spam or not (`raw`: the stored status only)."""
+    if status == "all":
+        return q
+    if raw:
+        return q.where(Comment.status == status)
+    if status == SPAM:
+        return q.where(Comment.status == REJECTED, Comment.flag_labels.like(_SPAM_FLAG))
+    if status == REJECTED:
+        return q.where(Comment.status == REJECTED,
+                       or_(Comment.flag_labels.is_(None), ~Comment.flag_labels.like(_SPAM_FLAG)))
+    return q.where(Comment.status == status)
+
+
+def filtered(f: QueueFilter, site_ids: list[str], raw_status: bool = False):
     """SELECT of the comments matching the filter, within the given sites (no order)."""
     q = select(Comment)
     if f.site:
@@ -82,8 +98,7 @@ def filtered(f: QueueFilter, site_ids: list[str]):
         q = q.where(Comment.site_id == site_ids[0])
     else:
         q = q.where(Comment.site_id.in_(site_ids or ["\x00none"]))
-    if f.status != "all":
-        q = q.where(Comment.status == f.status)
+    q = _status_clause(q, f.status, raw_status)
     if f.post:
         q = q.where(id_is(Comment.post_id, maybe_id(f.post)))
     if f.label:
@@ -115,7 +130,7 @@ def fetch_page(session: Session, f: QueueFilter, site_ids: list[str], cursor: li
     rows: list[Comment] = []
     for status in STATUSES:
         part = QueueFilter(**{**asdict(f), "status": status})
-        rows += session.scalars(ordered_page(filtered(part, site_ids), f.sort, cursor, limit))
+        rows += session.scalars(ordered_page(filtered(part, site_ids, raw_status=True), f.sort, cursor, limit))
     if f.sort == "priority":
         rows.sort(key=lambda c: (-c.priority, -c.id))
     else:
@@ -140,6 +155,39 @@ def count_matching(session: Session, f: QueueFilter, site_ids: list[str]) -> tup
     inner = filtered(f, site_ids).with_only_columns(Comment.id).limit(COUNT_CAP + 1).subquery()
     n = session.scalar(select(func.count()).select_from(inner)) or 0
     return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+TABS = (PENDING, APPROVED, REJECTED, SPAM, "all")
+
+
+def tab_counts(session: Session, f: QueueFilter, site_ids: list[str]) -> dict[str, dict]:
+    """The count of every status tab, with the other filters of `f` (site, post, label, search, dates).
+
+    One query reads at most COUNT_CAP + 1 matching comments of any status: when that is all
+    of them (most sites, most filters) every tab is exact from it. Otherwise "All" is
+    over the cap, and each status tab is counted on its own (capped, through its index).
+    """
+    every = QueueFilter(**{**asdict(f), "status": "all"})
+    is_spam = and_(Comment.status == REJECTED, Comment.flag_labels.like(_SPAM_FLAG))
+    sample = (filtered(every, site_ids).with_only_columns(Comment.status, is_spam.label("is_spam"))
+              .limit(COUNT_CAP + 1).subquery())
+    rows = session.execute(select(sample.c.status, sample.c.is_spam, func.count())
+                           .group_by(sample.c.status, sample.c.is_spam)).all()
+    total = sum(n for _, _, n in rows)
+    if total <= COUNT_CAP:
+        out = {tab: {"n": 0, "capped": False} for tab in TABS}
+        for status, spam, n in rows:
+            tab = SPAM if spam else status
+            if tab in out:
+                out[tab]["n"] += n
+        out["all"]["n"] = total
+        return out
+    out = {}
+    for tab in TABS[:-1]:
+        n, capped = count_matching(session, QueueFilter(**{**asdict(f), "status": tab}), site_ids)
+        out[tab] = {"n": n, "capped": capped}
+    out["all"] = {"n": COUNT_CAP, "capped": True}
+    return out
 
 
 # ---- what each item shows --------------------------------------------------------------
@@ -181,23 +229,3 @@ def load_context(session: Session, comments: list[Comment]) -> Context:
             authors.setdefault((site_id, key), {APPROVED: 0, REJECTED: 0})[status] = n
     return Context(posts, parents, sites, authors)
 
-
-def sorted_scores(scores: dict | None, labels=None) -> list[tuple[str, float]]:
-    items = [(k, float(v)) for k, v in (scores or {}).items() if isinstance(v, (int, float))]
-    items.sort(key=lambda kv: -kv[1])
-    return items
-
-
-def is_valid_status(status: str) -> bool:
-    return status in STATUSES
-
-
-def suggest_reason(c: Comment) -> str:
-    """The reject reason pre-selected for a comment, from its strongest held reason."""
-    for r in c.reasons or []:
-        label = r.get("label") if isinstance(r, dict) else None
-        if label in ("spam", "off_topic"):
-            return label
-        if label and label != "trusted_author":
-            return "toxic"
-    return "other"

@@ -12,10 +12,15 @@ from ..web import db, log_comment_ids
 from .auth import actor_name, allowed_site_ids, can_see_site, current_user, login_required
 from .blueprint import bp
 from .explain import model_info, spans_for
-from .queue_page import (BULK_CAP, PAGE_SIZE, SORTS, UI_STATUSES, QueueFilter, count_matching, cursor_after, fetch_page,
-                    filtered, load_context, parse_cursor, sorted_scores, suggest_reason)
+from .queue_page import (BULK_CAP, PAGE_SIZE, SORTS, TABS, QueueFilter, cursor_after, fetch_page, filtered, load_context,
+                         parse_cursor, tab_counts)
+from .views_authors import rules_for
+from .score_view import score_rows, site_policies, suggest_reason, why_heading
 
 ACTIONS = ("approve", "reject", "undo")
+TAB_NAMES = {"pending": "Pending", "approved": "Approved", "rejected": "Rejected", "spam": "Spam", "all": "All"}
+EMPTY_PENDING = "The queue is empty. Nice work! New comments that need you will appear here."
+EMPTY_OTHER = "No comment here for this filter."
 
 
 def _sites_for_filters(site_ids):
@@ -37,7 +42,8 @@ def queue_page():
     comments = rows[:PAGE_SIZE]
     next_after = cursor_after(comments[-1], f.sort) if len(rows) > PAGE_SIZE else None
     ctx = load_context(session, comments)
-    total, capped = count_matching(session, f, site_ids)
+    counts = tab_counts(session, f, site_ids)
+    total, capped = counts[f.status]["n"], counts[f.status]["capped"]
     post = None
     if f.post:
         post_id = maybe_id(f.post)
@@ -50,10 +56,32 @@ def queue_page():
     return render_template(
         "queue.html", comments=comments, ctx=ctx, f=f, errors=errors, next_after=next_after, first_page=cursor is None,
         total=total, capped=capped, sites=_sites_for_filters(site_ids), labels=labels + ["banned_word", "suspect_word"],
-        statuses=UI_STATUSES, sorts=SORTS, reasons=REASONS, post=post, sorted_scores=sorted_scores,
-        model_version=info["version"], suggest_reason=suggest_reason,
+        tabs=TABS, counts=counts, sorts=SORTS, reasons=REASONS, post=post, policies=site_policies(session, ctx.sites),
+        model_version=info["version"], suggest_reason=suggest_reason, score_rows=score_rows, why_heading=why_heading,
         post_link_args={k: v for k, v in f.args().items() if k not in ("post", "after")},
+        tab_args={k: v for k, v in f.args().items() if k not in ("status", "after")},
+        tab_names=TAB_NAMES, author_rules=rules_for(session, comments),
+        empty_message=EMPTY_PENDING if f.status == "pending" else EMPTY_OTHER,
     )
+
+
+def _counts_json(counts: dict) -> dict:
+    return {tab: c["n"] for tab, c in counts.items()}, [tab for tab, c in counts.items() if c["capped"]]
+
+
+@bp.get("/ui/counts")
+@login_required
+def counts():
+    """The status-tab counts for a filter (the page refreshes its numbers with this)."""
+    f, errors = QueueFilter.from_args(request.args)
+    site_ids = allowed_site_ids()
+    if errors:
+        return jsonify({"error": "invalid_filter", "message": "some filter fields are invalid",
+                        "fields": {k: "invalid value" for k in errors}}), 422
+    if f.site and f.site not in site_ids:
+        return jsonify({"error": "not_found", "message": "no such site"}), 404
+    n, capped = _counts_json(tab_counts(db(), f, site_ids))
+    return jsonify({"counts": n, "capped": capped})
 
 
 def _visible_comments(ids) -> list[Comment]:
@@ -76,6 +104,8 @@ def _undo(session, comment: Comment, user) -> bool:
         return False
     change_status(session, comment, last.from_status, actor=actor_name(user), action="undo",
                   reason=last.reason, details={"undid": last.id})
+    if isinstance(last.details, dict) and last.details.get("marked_spam") and comment.flag_labels:
+        comment.flag_labels = comment.flag_labels.replace(",spam,", ",") if comment.flag_labels != ",spam," else None
     return True
 
 
@@ -130,12 +160,22 @@ def act():
         elif c.status == {"approve": "approved", "reject": "rejected"}[action]:
             ok = False  # already there: no duplicate audit row
         else:
-            moderate(session, c, action, actor=actor, reason=reason)
+            entry = moderate(session, c, action, actor=actor, reason=reason)
+            if reason == "spam" and ",spam," not in (c.flag_labels or ""):
+                # rejected as spam by a person: it belongs in the Spam tab (undo takes the mark back)
+                c.flag_labels = (c.flag_labels or ",") + "spam,"
+                entry.details = {"marked_spam": True}
             ok = True
         results.append({"id": c.id, "ok": ok, "from": before, "status": c.status})
     session.commit()
     log_comment_ids(c.id for c in comments)
-    return jsonify({"action": action, "count": sum(r["ok"] for r in results), "results": results})
+    out = {"action": action, "count": sum(r["ok"] for r in results), "results": results}
+    view = body.get("view")  # the page's filter: its tab counts come back fresh with the answer
+    if isinstance(view, dict):
+        vf, verrors = QueueFilter.from_args(view)
+        if not verrors and (not vf.site or vf.site in allowed_site_ids()):
+            out["counts"], out["capped"] = _counts_json(tab_counts(session, vf, allowed_site_ids()))
+    return jsonify(out)
 
 
 @bp.get("/ui/spans")
@@ -171,4 +211,5 @@ def thread_page(comment_id: int):
                                    .order_by(ModerationAction.id)))
     log_comment_ids([c.id])
     return render_template("thread.html", focus=c, post=post, steps=steps, site_name=site_name, reasons=REASONS,
-                           history=history, count=len(members))
+                           history=history, count=len(members), policy=site_policies(session, [c.site_id]).get(c.site_id),
+                           suggest_reason=suggest_reason)

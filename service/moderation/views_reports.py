@@ -3,23 +3,25 @@ from __future__ import annotations
 
 import threading
 import time as _time
-from datetime import datetime, time, timedelta, timezone
 
 from flask import abort, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ..db.tables import APPROVED, PENDING, REJECTED, Comment, ModerationAction, Site, utcnow
+from ..db.tables import ModerationAction, Site
 from ..web import db
 from ..db.auth_tables import User, UserSite
 from .auth import allowed_site_ids, current_user, login_required
 from .blueprint import bp
-from .charts import bar_chart, stacked_bars
+from .views_authors import recent_events
+from .charts import bar_chart
+from .dashboard_data import DAYS, WINDOW_DAYS, dashboard_data, duration, percent
 from .explain import model_info
-from .i18n import label_name
+from .i18n import current_lang
 from ..db.ids import id_below, maybe_id
 
 AUDIT_PAGE = 100
 AUDIT_ACTIONS = ("approve", "reject", "hold", "undo")
+RULE_NAMES = {"trust": "trusted author", "hold": "always held", "": "no rule"}
 
 
 @bp.get("/audit")
@@ -50,9 +52,12 @@ def audit_page():
     site_names = dict(sites)
     actors = [f"user:{name}" for name in _visible_usernames(session, site_ids)]
     args = {k: v for k, v in (("site", site), ("moderator", moderator), ("action", action)) if v}
+    author_events = recent_events(session, [site] if site else site_ids) if not (action or before) else []
+    if moderator:
+        author_events = [e for e in author_events if e.actor == f"user:{moderator}" or e.actor == moderator]
     return render_template("audit.html", entries=entries, older=older, sites=sites, site_names=site_names,
                            actors=actors, actions=AUDIT_ACTIONS, site=site, moderator=moderator, action=action,
-                           args=args)
+                           args=args, author_events=author_events, rule_names=RULE_NAMES)
 
 
 def _visible_usernames(session, site_ids) -> list[str]:
@@ -86,71 +91,11 @@ def dashboard_page():
     else:
         data = hit[1]
     info = model_info()
+    lang = current_lang()
     return render_template(
-        "dashboard.html",
+        "dashboard.html", d=data, model_version=info["version"],
         queue_chart=bar_chart(data["queue_rows"], css="warn"),
-        decisions_chart=stacked_bars(data["decisions"], ("ok", "warn", "bad")),
-        labels_chart=stacked_bars([(label_name(label), [round(h, 1), round(r, 1)]) for label, h, r in data["label_rows"]],
-                                  ("warn", "bad"), suffix="%"),
         throughput_chart=bar_chart([(actor.split(":", 1)[1], n) for actor, n in data["throughput"]]),
-        versions=data["versions"], model_version=info["version"], total_scored=data["total_scored"],
-        computed_at=data["computed_at"],
+        median=duration(data["median_s"], lang), pct=lambda a, b: percent(a, b, lang),
+        window_days=WINDOW_DAYS, days_shown=DAYS,
     )
-
-
-def dashboard_data(session, site_ids: list[str]) -> dict:
-    sites = dict(session.execute(select(Site.id, Site.name).where(Site.id.in_(site_ids))).all())
-    now = utcnow()
-    today = now.date()
-
-    # queue size per site
-    pending = dict(session.execute(select(Comment.site_id, func.count()).where(
-        Comment.site_id.in_(site_ids), Comment.status == PENDING).group_by(Comment.site_id)).all())
-    queue_rows = [(sites.get(s, s), pending.get(s, 0)) for s in sites]
-    queue_rows.sort(key=lambda r: -r[1])
-
-    # decisions per day, last 14 days (approved / held / rejected; automatic and human)
-    since = datetime.combine(today - timedelta(days=13), time.min, tzinfo=timezone.utc)
-    day = func.date(ModerationAction.created_at)
-    per_day: dict[str, dict[str, int]] = {}
-    for d, to_status, n in session.execute(
-            select(day, ModerationAction.to_status, func.count())
-            .where(ModerationAction.site_id.in_(site_ids), ModerationAction.created_at >= since,
-                   ModerationAction.to_status.in_((APPROVED, REJECTED, PENDING)))
-            .group_by(day, ModerationAction.to_status)).all():
-        per_day.setdefault(str(d)[:10], {})[to_status] = n
-    days = [(today - timedelta(days=13 - i)).isoformat() for i in range(14)]
-    decisions = [(d[5:], [per_day.get(d, {}).get(APPROVED, 0), per_day.get(d, {}).get(PENDING, 0),
-                          per_day.get(d, {}).get(REJECTED, 0)]) for d in days]
-
-    # share held / rejected per label, comments received in the last 30 days
-    since30 = now - timedelta(days=30)
-    total_scored = 0
-    by_label: dict[str, dict[str, int]] = {}
-    versions: dict[str, int] = {}
-    for flags, status, version, n in session.execute(
-            select(Comment.flag_labels, Comment.status, Comment.model_version, func.count())
-            .where(Comment.site_id.in_(site_ids), Comment.received_at >= since30, Comment.scored_at.is_not(None))
-            .group_by(Comment.flag_labels, Comment.status, Comment.model_version)).all():
-        total_scored += n
-        if version:
-            versions[version] = versions.get(version, 0) + n
-        for label in (flags or "").strip(",").split(","):
-            if label and status in (PENDING, REJECTED):
-                by_label.setdefault(label, {PENDING: 0, REJECTED: 0})[status] += n
-    label_rows = sorted(((label, counts[PENDING] / total_scored * 100 if total_scored else 0.0,
-                          counts[REJECTED] / total_scored * 100 if total_scored else 0.0)
-                         for label, counts in by_label.items()), key=lambda r: -(r[1] + r[2]))
-
-    # moderator throughput, last 7 days
-    since7 = now - timedelta(days=7)
-    throughput = session.execute(
-        select(ModerationAction.actor, func.count()).where(
-            ModerationAction.site_id.in_(site_ids), ModerationAction.created_at >= since7,
-            ModerationAction.actor.like("user:%"), ModerationAction.action.in_(("approve", "reject")))
-        .group_by(ModerationAction.actor).order_by(func.count().desc()).limit(20)).all()
-    return {
-        "queue_rows": queue_rows, "decisions": decisions, "label_rows": label_rows,
-        "throughput": [tuple(r) for r in throughput], "total_scored": total_scored,
-        "versions": sorted(versions.items(), key=lambda kv: -kv[1])[:10], "computed_at": now,
-    }

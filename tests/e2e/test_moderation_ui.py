@@ -110,6 +110,10 @@ def test_bulk_approve_undo_and_audit_log(page, world):
     page.check("#select-matching")
     page.select_option("#bulk-reason", "spam")
     page.click("#bulk-reject")
+    page.wait_for_selector("#confirm:not([hidden])")  # acting on a whole filter asks first, with the count
+    assert page.inner_text("#confirm-text") == "Reject 1 comment?"
+    assert statuses(world["settings"], [c["c3"]]) == {c["c3"]: "pending"}
+    page.click("#confirm-yes")
     expect_hidden(page, c["c3"])
     assert statuses(world["settings"], [c["c3"]]) == {c["c3"]: "rejected"}
 
@@ -164,7 +168,12 @@ def test_dashboard_french_and_logout(page, world):
     login(page, base, world["moderator"])
     page.keyboard.press("a")
     page.goto(f"{base}/dashboard")
-    assert page.locator("svg.chart").count() >= 3
+    # per day in / automatic / held / people, the wait, overturns per label, hold reasons
+    today = page.locator("#dash-days tbody tr").first.locator("td")
+    assert [today.nth(i).inner_text() for i in (1, 4, 5)] == ["7", "6", "1"]  # 7 in, 6 held, 1 decision by a person
+    assert page.locator("#dash-wait .big").inner_text() != "–"
+    assert page.locator('#dash-overturns tr[data-label="insult"] td').nth(2).inner_text().startswith("100%")
+    assert "insult" in page.inner_text("#dash-reasons")
     screenshot(page, "dashboard")
     page.click(".lang-switch button[value=fr]")
     page.wait_for_selector("text=Taille de la file par site")

@@ -69,6 +69,14 @@
     });
   }
 
+  // "one"/"other" templates from the page (French uses "one" for 0 and 1)
+  function plural(key, n, shown) {
+    var one = strings[key + "One"], other = strings[key + "Other"];
+    var useOne = strings.lang === "fr" ? Math.abs(n) <= 1 : n === 1;
+    var tpl = (useOne ? one : other) || other || "{n}";
+    return tpl.replace("{n}", shown === undefined ? String(n) : shown);
+  }
+
   function updateSelection() {
     var count = selectedItems().length;
     visibleItems().forEach(function (el) {
@@ -77,8 +85,8 @@
     });
     var counter = document.getElementById("selected-count");
     if (counter) {
-      var n = selectMatching && selectMatching.checked ? (bulk.getAttribute("data-total") || "?") : count;
-      counter.textContent = n + " " + (strings.selected || "selected");
+      var n = selectMatching && selectMatching.checked ? Number(bulk.getAttribute("data-total") || 0) : count;
+      counter.textContent = plural("selected", n);
     }
     if (bulk) bulk.classList.toggle("active", count > 0 || (selectMatching && selectMatching.checked));
   }
@@ -91,7 +99,48 @@
   }
 
   // ---- server calls ----------------------------------------------------------------------
+  var currentStatus = "pending";
+  function pageFilter() {
+    var filter = {};
+    try { filter = JSON.parse((bulk && bulk.getAttribute("data-filter")) || "{}"); } catch (e) { filter = {}; }
+    return filter;
+  }
+  if (bulk) currentStatus = pageFilter().status || "pending";
+
+  // ---- counts: every number on the page comes from the last server answer ------------------
+  function updateCounts(counts, capped) {
+    if (!counts) return;
+    capped = capped || [];
+    Array.prototype.forEach.call(document.querySelectorAll("[data-status-tab]"), function (tab) {
+      var key = tab.getAttribute("data-status-tab");
+      if (!(key in counts)) return;
+      var n = counts[key];
+      tab.setAttribute("data-count", String(n));
+      var span = tab.querySelector(".tab-count");
+      if (span) span.textContent = "(" + n + (capped.indexOf(key) >= 0 ? "+" : "") + ")";
+    });
+    if (!(currentStatus in counts)) return;
+    var total = counts[currentStatus];
+    var shown = total + (capped.indexOf(currentStatus) >= 0 ? "+" : "");
+    var match = document.getElementById("match-text");
+    if (match) { match.setAttribute("data-n", String(total)); match.textContent = plural("match", total, shown); }
+    var label = document.getElementById("matching-label");
+    if (label) label.textContent = (strings.matching || "{n}").replace("{n}", shown);
+    if (bulk) bulk.setAttribute("data-total", String(total));
+    updateSelection();
+  }
+
+  function refreshCounts() {
+    if (!bulk) return Promise.resolve();
+    var query = new URLSearchParams(pageFilter()).toString();
+    return fetch("/ui/counts?" + query, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) updateCounts(data.counts, data.capped); })
+      .catch(function () { /* the next action brings fresh counts */ });
+  }
+
   function postAction(body) {
+    if (bulk && mode === "queue") body.view = pageFilter();
     return fetch("/ui/actions", {
       method: "POST",
       credentials: "same-origin",
@@ -100,6 +149,7 @@
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (!resp.ok) throw new Error(data.message || ("HTTP " + resp.status));
+        if (data.counts) updateCounts(data.counts, data.capped);
         return data;
       });
     });
@@ -135,20 +185,44 @@
   function updateEmpty() {
     if (mode !== "queue") return;
     var empty = itemsEl.querySelector(".empty");
-    if (!visibleItems().length) {
-      if (!empty) {
-        empty = document.createElement("p");
-        empty.className = "empty";
-        var link = document.createElement("a");
-        link.href = window.location.pathname + window.location.search;
-        link.textContent = "↻";
-        empty.appendChild(link);
-        itemsEl.appendChild(empty);
-      }
-      empty.hidden = false;
-    } else if (empty) {
-      empty.hidden = true;
-    }
+    if (empty) empty.hidden = visibleItems().length > 0;
+  }
+
+  // ---- refill: when the page runs low, the next comments of the filter come in (no reload) ---
+  var refilling = null;
+  function refill() {
+    if (mode !== "queue" || !hideStatus || refilling) return refilling || Promise.resolve();
+    var visible = visibleItems().length;
+    var total = Number((bulk && bulk.getAttribute("data-total")) || 0);
+    if (visible >= 5 || total <= visible) return Promise.resolve();
+    refilling = fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var empty = itemsEl.querySelector(".empty");
+        var added = [];
+        Array.prototype.forEach.call(doc.querySelectorAll("#items .item"), function (el) {
+          if (itemById(el.getAttribute("data-comment-id"))) return;
+          var node = document.importNode(el, true);
+          itemsEl.insertBefore(node, empty);
+          added.push(node);
+        });
+        var tabs = doc.getElementById("status-tabs");
+        if (tabs) {
+          var counts = {};
+          Array.prototype.forEach.call(tabs.querySelectorAll("[data-status-tab]"), function (t) {
+            counts[t.getAttribute("data-status-tab")] = Number(t.getAttribute("data-count"));
+          });
+          updateCounts(counts, []);
+        }
+        updateEmpty();
+        if (added.length) loadSpans(added);
+        if (!focused || focused.hidden) setFocus(visibleItems()[0] || null);
+      })
+      .catch(function () { /* the pager links still work */ })
+      .then(function () { refilling = null; itemsEl.setAttribute("data-refilled", String(Date.now())); });
+    return refilling;
   }
 
   function nextFocusAfter(targets) {
@@ -169,26 +243,65 @@
       applyResults(data.results);
       var done = (data.results || []).filter(function (r) { return r.ok; }).map(function (r) { return r.id; });
       if (done.length) undoStack.push(done);
+      markUndoable();
       if (focused && focused.hidden) setFocus(next);
       else if (!focused) setFocus(next);
       toast((strings.done || "Done") + " (" + done.length + ")");
+      return refill();
     }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
   }
 
   function actOnMatching(action, reason) {
-    var filter = {};
-    try { filter = JSON.parse(bulk.getAttribute("data-filter") || "{}"); } catch (e) { filter = {}; }
+    var filter = pageFilter();
     var next = null;
     return postAction({ action: action, all_matching: true, filter: filter, reason: reason || null }).then(function (data) {
       applyResults(data.results);
       var done = (data.results || []).filter(function (r) { return r.ok; }).map(function (r) { return r.id; });
       if (done.length) undoStack.push(done);
+      markUndoable();
       selectMatching.checked = false;
       updateSelection();
       next = visibleItems()[0] || null;
       setFocus(next);
       toast((strings.done || "Done") + " (" + done.length + ")");
+      return refill();
     }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
+  }
+
+  // Undo shows only on the items the last action changed (the only ones `u` would bring back)
+  function markUndoable() {
+    var last = undoStack[undoStack.length - 1] || [];
+    Array.prototype.forEach.call(itemsEl.querySelectorAll(".item"), function (el) {
+      el.classList.toggle("can-undo", last.indexOf(Number(el.getAttribute("data-comment-id"))) >= 0);
+    });
+  }
+
+  // ---- confirmation for "all matching the filter" ------------------------------------------
+  var confirmBox = document.getElementById("confirm");
+  var confirmThen = null;
+  function askConfirm(text, then) {
+    if (!confirmBox) { then(); return; }
+    document.getElementById("confirm-text").textContent = text;
+    confirmThen = then;
+    confirmBox.hidden = false;
+    document.getElementById("confirm-yes").focus();
+  }
+  function closeConfirm(yes) {
+    if (!confirmBox || confirmBox.hidden) return;
+    confirmBox.hidden = true;
+    var then = confirmThen;
+    confirmThen = null;
+    if (yes && then) then();
+    else if (focused) focused.focus({ preventScroll: true });
+  }
+  if (confirmBox) {
+    document.getElementById("confirm-yes").addEventListener("click", function () { closeConfirm(true); });
+    document.getElementById("confirm-no").addEventListener("click", function () { closeConfirm(false); });
+  }
+  function confirmMatching(action, reason) {
+    var n = Number(bulk.getAttribute("data-total") || 0);
+    var key = action === "approve" ? "confirmApprove" : "confirmReject";
+    askConfirm(plural(key, n), function () { actOnMatching(action, reason); });
   }
 
   function undo() {
@@ -198,6 +311,7 @@
       var changed = applyResults(data.results);
       var back = changed.filter(function (el) { return !el.hidden; });
       if (back.length) setFocus(back[0]);
+      markUndoable();
       toast((strings.undone || "Undone") + " (" + (data.count || 0) + ")");
     }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
   }
@@ -218,7 +332,7 @@
     pendingReject = null;
     picker.hidden = true;
     if (reason) {
-      if (targets === "matching") actOnMatching("reject", reason);
+      if (targets === "matching") confirmMatching("reject", reason);
       else act("reject", targets, reason);
     } else if (focused) {
       focused.focus({ preventScroll: true });
@@ -247,6 +361,8 @@
   itemsEl.addEventListener("click", function (e) {
     var item = e.target.closest(".item");
     if (!item) return;
+    var ruleButton = e.target.closest("button[data-author-rule]");
+    if (ruleButton) { setAuthorRule(item, ruleButton.getAttribute("data-author-rule")); return; }
     var button = e.target.closest("button[data-act]");
     if (button) {
       setFocus(item, false);
@@ -273,12 +389,12 @@
     });
     selectMatching.addEventListener("change", updateSelection);
     document.getElementById("bulk-approve").addEventListener("click", function () {
-      if (selectMatching.checked) actOnMatching("approve");
+      if (selectMatching.checked) confirmMatching("approve");
       else act("approve", selectedItems());
     });
     document.getElementById("bulk-reject").addEventListener("click", function () {
       var reason = document.getElementById("bulk-reason").value;
-      if (selectMatching.checked) actOnMatching("reject", reason);
+      if (selectMatching.checked) confirmMatching("reject", reason);
       else act("reject", selectedItems(), reason);
     });
     document.getElementById("bulk-clear").addEventListener("click", function () {
@@ -298,6 +414,10 @@
 
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (confirmBox && !confirmBox.hidden) {
+      if (e.key === "Escape") { e.preventDefault(); closeConfirm(false); }
+      return;  // Enter clicks the focused button natively
+    }
     if (picker && !picker.hidden) {
       if (e.key === "Escape") { e.preventDefault(); closePicker(null); return; }
       var n = parseInt(e.key, 10);
@@ -344,9 +464,8 @@
     el.appendChild(frag);
   }
 
-  function loadSpans() {
-    if (mode !== "queue") return;
-    var els = Array.prototype.slice.call(itemsEl.querySelectorAll(".item"));
+  function loadSpans(only) {
+    var els = only || Array.prototype.slice.call(itemsEl.querySelectorAll(".item"), 0, 200);
     var batches = [];
     for (var i = 0; i < els.length; i += 8) batches.push(els.slice(i, i + 8));
     batches.reduce(function (chain, batch) {
@@ -364,6 +483,45 @@
       });
     }, Promise.resolve()).then(function () { itemsEl.setAttribute("data-spans-loaded", "1"); });
   }
+
+  // ---- per-author rules -------------------------------------------------------------------------
+  function setAuthorRule(item, rule) {
+    var box = item.querySelector(".author-actions");
+    if (!box) return;
+    fetch("/ui/author-rule", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": CSRF },
+      body: JSON.stringify({ comment_id: Number(item.getAttribute("data-comment-id")), rule: rule })
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (!resp.ok) throw new Error(data.message || ("HTTP " + resp.status));
+        Array.prototype.forEach.call(document.querySelectorAll(".author-actions"), function (el) {
+          if (el.getAttribute("data-author") === data.author && el.getAttribute("data-site") === data.site) {
+            el.setAttribute("data-rule", data.rule);
+          }
+        });
+        toast(data.rule ? (strings.authorRuleSaved || "Saved.") : (strings.authorRuleRemoved || "Saved."));
+      });
+    }).catch(function (err) { toast((strings.failed || "Action failed") + ": " + err.message, true); });
+  }
+
+  // ---- density: comfortable (about 5 cards per screen) or compact (about 10) ---------------------
+  var density = document.getElementById("density-toggle");
+  function applyDensity(compact) {
+    document.body.classList.toggle("compact", compact);
+    if (density) {
+      density.setAttribute("aria-pressed", compact ? "true" : "false");
+      density.textContent = compact ? (strings.comfortable || "Comfortable view") : (strings.compact || "Compact view");
+    }
+  }
+  var storedDensity = null;
+  try { storedDensity = window.localStorage.getItem("colombe-density"); } catch (e) { storedDensity = null; }
+  applyDensity(storedDensity === "compact");
+  if (density) density.addEventListener("click", function () {
+    var compact = !document.body.classList.contains("compact");
+    applyDensity(compact);
+    try { window.localStorage.setItem("colombe-density", compact ? "compact" : "comfortable"); } catch (e) { /* private mode */ }
+  });
 
   // Start: focus the target comment in a thread, else the first item of the queue.
   var target = document.getElementById("focus-comment");
