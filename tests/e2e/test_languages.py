@@ -72,6 +72,9 @@ def test_every_screen_in_both_languages(page, world, lang):
             bad += english_leftovers(text)
         elif name == "queue":  # the scanner sees the interface: the English page is full of it
             assert {"Approve", "Reject", "Pending", "Keyboard shortcuts"} <= set(english_leftovers(text))
+        header = page.evaluate("() => document.querySelector('header.top').getBoundingClientRect().height")
+        if header > 60:  # the top bar wraps onto a second line at 1280 px
+            bad.append(f"top bar {header:.0f} px high")
         if bad:
             problems[name] = sorted(set(bad))
         if name in ("queue", "dashboard", "thread"):
