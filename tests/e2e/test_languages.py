@@ -98,3 +98,8 @@ def test_dashboard_text_is_at_least_12px(page, world):
       return min;
     }""")
     assert smallest >= 12
+    # every table fits in its card: no column cut off at 1280 px
+    clipped = page.evaluate("""() => [...document.querySelectorAll('main table')]
+        .filter(t => t.getBoundingClientRect().right > t.closest('section').getBoundingClientRect().right + 1)
+        .map(t => t.closest('section').id || t.closest('section').querySelector('h2').textContent)""")
+    assert clipped == []
