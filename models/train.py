@@ -134,16 +134,26 @@ class TrainingRun:
     # -- 3 ---------------------------------------------------------------------------------
     def dataset_folds(self) -> dict[str, int]:
         """Whole datasets to folds: spam and toxicity sets dealt round-robin
-        separately (largest first), the French copy of Jigsaw with Wikipedia."""
+        separately (those supervising the most sub-labels first, then the
+        largest), the French copy of Jigsaw with Wikipedia.  With the sets
+        that carry insult/threat labels in one fold, that fold's heads never
+        saw a positive and the stacker learned a reversed sign (fast insult
+        at chance in colombe-2026.11.30-1)."""
         k = int(self.p["oof_folds"])
         sizes: dict[str, int] = {}
+        labelled: dict[str, set] = {}
         for r in self.recs:
             if r.info.trainable:
                 sizes[r.dataset] = sizes.get(r.dataset, 0) + 1
+                labelled.setdefault(r.dataset, set()).update(h for h, v in r.heads.items()
+                                                             if v == 1 and h not in ("toxicity", "spam"))
         folds: dict[str, int] = {}
         for kind in ("spam", "toxicity", "site"):
+            # the sets that supervise the most sub-labels first: dealt round-robin, they land
+            # in different folds, so every fold's heads learn insult, threat, ... from someone
             names = sorted((d for d in sizes if self.catalogue[d].kind == kind and
-                            d != "jigsaw_subset_fr_machine_translated"), key=lambda d: (-sizes[d], d))
+                            d != "jigsaw_subset_fr_machine_translated"),
+                           key=lambda d: (-len(labelled.get(d, ())), -sizes[d], d))
             for i, d in enumerate(names):
                 folds[d] = (i + (1 if kind == "toxicity" else 0)) % k
         if "jigsaw_subset_fr_machine_translated" in sizes:

@@ -130,6 +130,16 @@ FR_PITCH = [
     "Achetez des abonnés Instagram et des likes à partir de 2 €, résultats immédiats sur {url}",
     "Problème avec votre imprimante ? Assistance technique 24h/24 au {phone}",
     "Félicitations, vous avez été sélectionné pour gagner un iPhone ! Réclamez votre cadeau ici : {url}",
+    "Votre imprimante {brand} affiche le code erreur {code} ? Nos techniciens agréés la réparent à distance, "
+    "appelez le service client {brand} au {phone}",
+    "Réservez vos billets {airline} au meilleur prix : notre numéro de réservation {airline} vous répond 7j/7, "
+    "offres exclusives sur les vols et les hôtels.",
+    "Impossible de vous connecter à votre boîte mail {mail} ? Le support {mail} règle le problème en quelques "
+    "minutes, contactez-nous.",
+    "Regardez tous les films et séries en streaming gratuit et sans inscription sur {stream}",
+    "Si vous cherchez une agence de {service} à Paris, {service} pas cher et professionnel, pensez à nous.",
+    "Article intéressant. D'ailleurs, si quelqu'un a un souci avec son compte {mail}, le service client {mail} "
+    "peut aider : {phone}",
 ]
 EN_PITCH = [
     "Buy cheap {drug} online without prescription, discreet shipping worldwide: {url}",
@@ -152,11 +162,27 @@ EN_PITCH = [
     "Buy real Instagram followers and likes from $2, instant delivery at {url}",
     "Printer not working? Call our 24/7 technical support at {phone}",
     "Congratulations, you have been selected to win an iPhone! Claim your prize here: {url}",
+    "Is your {brand} printer showing error code {code}? Our certified technicians fix it remotely, "
+    "call {brand} customer service at {phone}",
+    "Book {airline} flights at the lowest fares: dial the {airline} reservations number and get the best "
+    "deals on holidays and business trips.",
+    "Can't sign in to your {mail} account? {mail} customer support solves it in minutes, contact our experts.",
+    "Watch all the latest movies and TV shows free in HD without sign-up on {stream}",
+    "If you are looking for {service} in Dubai, affordable and professional {service}, visit us today.",
+    "Nice tutorial. By the way, if anyone faces an issue with their {mail} account, {mail} support can help: "
+    "{phone}",
+    "We provide the best {service} services in town at affordable prices, our team is available 24/7.",
 ]
 DRUGS = ["Viagra", "Cialis", "Levitra", "tramadol", "Xanax", "Propecia", "modafinil", "Ozempic"]
 FR_NAMES = ["M. Bernard Dupuis", "Mme Claire Lemoine", "M. Julien Moreau", "Mme Sophie Garnier"]
 EN_NAMES = ["Mr James Walker", "Mrs Linda Carter", "Mr Robert Hayes", "Mrs Emily Brooks"]
 SURNAMES = ["Okoro", "Adams", "Bello", "Lawson"]
+BRANDS = ["HP", "Canon", "Epson", "Brother"]
+AIRLINES = ["Delta Airlines", "American Airlines", "Air France", "Lufthansa", "Emirates"]
+MAILS = ["Gmail", "Yahoo Mail", "Outlook", "AOL Mail", "Hotmail"]
+STREAMS = ["123movies-free.stream", "showbox-hd.app", "films-streaming-vf.site", "putlocker-new.live"]
+SERVICES = ["web design", "SEO", "packers and movers", "digital marketing", "payment gateway",
+            "création de site web", "référencement naturel", "déménagement", "rachat de crédit"]
 
 # --- ordinary comments ---------------------------------------------------------------
 FR_HAM = [
@@ -202,7 +228,9 @@ def _fill(rng: random.Random, template: str, lang: str) -> str:
         email=f"{rng.choice(['contact', 'info', 'help', 'service'])}{rng.randint(1, 99)}@{rng.choice(['gmail.com', 'outlook.com', 'yahoo.fr'])}",
         phone=phone, amount=rng.choice([3000, 5000, 12000, 25000]), small=rng.choice([200, 350, 500]),
         handle="@" + rng.choice(["gains_rapides", "winning_tips", "pronos_surs", "crypto_kings"]),
-        kilos=rng.choice([5, 8, 10, 15]))
+        kilos=rng.choice([5, 8, 10, 15]), brand=rng.choice(BRANDS), code=rng.choice(["B200", "E-04", "0x97", "5100"]),
+        airline=rng.choice(AIRLINES), mail=rng.choice(MAILS), stream=rng.choice(STREAMS),
+        service=rng.choice(SERVICES))
 
 
 def blog_spam_rows(seed: int = 2026, per_post: int = 30) -> list[dict]:

@@ -44,7 +44,13 @@ EN_COUNTER = ["Calling {G} {N} is hateful and wrong.", "Saying that {G} are {A} 
               "\"{G} are {N}\" is exactly the kind of hate speech this blog should not publish.",
               "I'm tired of reading that {G} are {A}. It is not true.",
               "My grandfather heard people call {G} {N} in the 1930s; we know where that led.",
-              "If you think {G} are {A}, please read some history first."]
+              "If you think {G} are {A}, please read some history first.",
+              "Anyone who calls {G} {N} is spreading propaganda, not an opinion.",
+              "Please remove the comment that calls {G} {N}.",
+              "Comparing {G} to {N} is dehumanising, moderators should act.",
+              "The article shows how old pamphlets described {G} as {N}.",
+              "At work my friend was told that {G} are {N}, and nobody reacted. Shameful.",
+              "Stop repeating that {G} are {A}; it hurts real people."]
 EN_POSITIVE = ["{G} are human beings like everyone else.", "I love my {G} neighbours.",
                "{G} have the same rights as everyone in this country.", "Many {G} read this blog and we welcome them.",
                "I'm proud to stand with {G}.", "{G} have contributed a lot to this city."]
@@ -67,7 +73,13 @@ FR_COUNTER = ["Traiter {G} de parasites, c'est de la haine pure.", "Dire que {G}
               "« {G} sont {N} » : voilà exactement le genre de phrase qui n'a rien à faire ici.",
               "J'en ai assez de lire que {G} sont {A}. C'est faux.",
               "Mon grand-père entendait déjà dire que {G} étaient {N} ; on sait où ça a mené.",
-              "Si vous pensez que {G} sont {A}, lisez un livre d'histoire."]
+              "Si vous pensez que {G} sont {A}, lisez un livre d'histoire.",
+              "Ceux qui affirment que {G} sont {N} font de la propagande, pas un débat.",
+              "Merci de supprimer le commentaire qui dit que {G} sont {N}.",
+              "Comparer {G} à {N}, c'est déshumaniser des êtres humains.",
+              "L'article montre comment les tracts d'époque décrivaient {G} comme {N}.",
+              "Au travail, on a dit à mon amie que {G} sont {N}, et personne n'a réagi. C'est grave.",
+              "Arrêtez de répéter que {G} sont {A}, ça blesse des gens bien réels."]
 FR_POSITIVE = ["{G} sont des êtres humains comme les autres.", "J'aime beaucoup mes voisins, {G} compris.",
                "{G} ont les mêmes droits que tout le monde.", "Beaucoup {D} lisent ce blog et ils sont les bienvenus.",
                "Je suis fier de soutenir {G}.", "{G} ont beaucoup apporté à notre ville."]
@@ -78,11 +90,16 @@ FR_THREATS = ["{P} mérite d'être fusillé.", "Il faudrait pendre {P} sur la pl
 FR_PEOPLE = ["l'auteur", "ce ministre", "le maire", "ce journaliste", "ce député", "le rédacteur", "ce type"]
 
 
+# sentences quoted in issue #16 that the templates could write: they measure the
+# model, so they never train it
+HELD_OUT = {"Je ne déteste pas les juifs.", "Les musulmans sont des êtres humains comme les autres."}
+
+
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-def functional_rows(seed: int = 7, per_template: int = 6) -> list[dict]:
+def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
     """Rows: ``text, lang, label (toxic|clean)`` plus ``fine_label`` (the
     category) and ``threat`` for the threats."""
     rng = random.Random(seed)
@@ -110,7 +127,7 @@ def functional_rows(seed: int = 7, per_template: int = 6) -> list[dict]:
     seen: set = set()
     out = []
     for r in rows:
-        if r["text"] not in seen:
+        if r["text"] not in seen and r["text"] not in HELD_OUT:
             seen.add(r["text"])
             out.append(r)
     return out

@@ -134,3 +134,34 @@ def test_dataset_catalogue_is_read_only():
         DATASETS["x"] = DATASETS["toxifrench"]
     assert not any(info.trainable for name, info in DATASETS.items()
                    if name in ("cyberagression_ado_large", "sfu_ctc", "ucc_unhealthy_comments"))
+
+
+def test_kinds_of_toxicity_also_read_the_toxicity_heads():
+    for label in ("insult", "threat", "severe_toxicity", "identity_attack", "obscene"):
+        full, fast = stack_inputs(label, "full", SIGNAL_NAMES), stack_inputs(label, "fast", SIGNAL_NAMES)
+        assert {"ng:toxicity", "sem:toxicity", f"ng:{label}", f"sem:{label}"} <= set(full)
+        assert "ng:toxicity" in fast and not any(n.startswith("sem:") for n in fast)
+    assert "ng:toxicity" not in stack_inputs("spam", "fast", SIGNAL_NAMES)
+    assert stack_inputs("toxicity", "fast", SIGNAL_NAMES).count("ng:toxicity") == 1
+
+
+def test_dataset_folds_spread_the_sets_that_supervise_sub_labels():
+    """The sets with insult/threat labels land in different folds: with all of them in
+    one fold, that fold's heads never saw an insult and the stacker learned a
+    reversed sign (fast insult at chance in colombe-2026.11.30-1)."""
+    from models.datasets import DATASETS
+    from models.records import Record
+    from models.train import DEFAULT_PARAMS, TrainingRun
+
+    def rec(ds, **heads):
+        return Record(text="x", lang="en", dataset=ds, label="toxic", heads={"toxicity": 1, **heads})
+
+    # by size alone (the old order) Wikipedia and Civil Comments would share a fold
+    big = [rec(d) for d in ("davidson_hate_offensive", "fox_news_comments") for _ in range(50)]
+    big += [rec(d) for d in ("hatexplain_val_test", "stormfront_hate_sentences") for _ in range(20)]
+    sub = ([rec("wikipedia_toxicity_subsets", insult=1, threat=1, severe_toxicity=1)] * 60 +
+           [rec("civil_comments_toxic_spans", insult=1, threat=1)] * 45 + [rec("convabuse", insult=1)] * 40)
+    run = TrainingRun.__new__(TrainingRun)
+    run.p, run.catalogue, run.recs = dict(DEFAULT_PARAMS), DATASETS, big + sub
+    folds = run.dataset_folds()
+    assert len({folds[d] for d in ("wikipedia_toxicity_subsets", "civil_comments_toxic_spans", "convabuse")}) == 3

@@ -40,11 +40,12 @@ def variants(word: str) -> dict[str, str]:
 
 
 _STRETCH = pytest.mark.xfail(
-    reason="full profile: a letter stretched five times ('bittttch') still moves the sentence encoder's "
-           "vector; the other evasions score like the plain word", strict=False)
+    reason="full profile: a letter stretched five times ('lossssser') still moves the sentence encoder's "
+           "vector (colombe-2026.11.30-4: the other words pass); the other evasions score like the plain word",
+    strict=False)
 
 
-@pytest.mark.parametrize("template,word", [pytest.param(t, w, marks=_STRETCH) if i in (1, 3, 4, 5, 7) else (t, w)
+@pytest.mark.parametrize("template,word", [pytest.param(t, w, marks=_STRETCH) if i == 7 else (t, w)
                                            for i, (t, w) in enumerate(TOXIC)])
 def test_obfuscated_variants_score_like_plain(model, template, word):
     plain = template.format(w=word)
@@ -57,21 +58,15 @@ def test_obfuscated_variants_score_like_plain(model, template, word):
             assert abs(r["scores"][lab] - base[lab]) <= 0.1, (name, lab, r["scores"][lab], base[lab])
 
 
-_FR_BIAS = pytest.mark.xfail(
-    reason="known weakness: the French training sets (hate-speech tweets) mention groups and everyday "
-           "topics mostly in toxic rows; the neutral comments (models/neutral.py) are weighted low so as not to "
-           "lose French insults (see test_french_insults_in_blog_sentences_are_held)", strict=False)
-
 BENIGN = [
     "Je déteste les lundis, surtout quand il pleut.",
     "Je déteste attendre le bus le matin.",
     "L'histoire de l'esclavage est enseignée au collège.",
-    pytest.param("Les musulmans, les juifs et les chrétiens fêtent des fêtes différentes en décembre.",
-                 marks=_FR_BIAS),
-    pytest.param("Les immigrés italiens sont arrivés à Marseille au XIXe siècle.", marks=_FR_BIAS),
+    "Les musulmans, les juifs et les chrétiens fêtent des fêtes différentes en décembre.",
+    "Les immigrés italiens sont arrivés à Marseille au XIXe siècle.",
     "Mon voisin est noir et il joue du piano tous les soirs.",
-    pytest.param("Les homosexuels ont obtenu le droit de se marier en 2013 en France.", marks=_FR_BIAS),
-    pytest.param("Cette recette de tarte aux pommes est délicieuse, merci !", marks=_FR_BIAS),
+    "Les homosexuels ont obtenu le droit de se marier en 2013 en France.",
+    "Cette recette de tarte aux pommes est délicieuse, merci !",
     "I hate Mondays, especially when it rains.",
     "The history of slavery is taught in middle school.",
     "Muslims, Jews and Christians celebrate different holidays in December.",
@@ -93,8 +88,6 @@ def test_benign_sensitive_texts_stay_below_threshold(model, text):
     assert r["severe_toxicity"] < 0.5 and r["threat"] < 0.5
 
 
-@pytest.mark.xfail(reason="colombe-2026.11.30-1 scores 'You are an idiot though.' as insult, not toxicity, "
-                          "so no toxicity span is given", strict=False)
 def test_explanations_point_at_the_toxic_word(model):
     from models.explain import spans_of
     text = "Tu es un c.o.n.n.a.r.d et un i d i o t"
