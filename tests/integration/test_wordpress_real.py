@@ -169,6 +169,75 @@ def test_colombe_decisions_land_in_wordpress(stack):
     assert (doc["author_ip"], doc["author_user_agent"]) == (VISITOR_IP, VISITOR_AGENT)
 
 
+def _answers_recorded(wp) -> list[str]:
+    """WordPress's answers to comment updates while the status-only plugin is on."""
+    return [a for a in (wordpress_real.get_option(wp, "colombe_test_answers") or "").split(";") if a]
+
+
+def _held_by_colombe(stack, text: str, author: str):
+    """A visitor's comment that Colombe holds (a suspect word) and WordPress already holds."""
+    wp, site, pg = stack["wp"], stack["site"], stack["pg_url"]
+    wp_id = visitor_comment(wp, text, author)
+    mine = wait_for(lambda: (_comment(pg, site["id"], wp_id) or {}).get("status") not in (None, "received")
+                    and _comment(pg, site["id"], wp_id), timeout=60, message="the forwarded comment to be decided")
+    assert mine["status"] == "pending"
+    wait_for(lambda: [d for d in _deliveries(pg, site["id"], mine["id"]) if d[1] != "pending"] or None,
+             timeout=30, message="the no-op hold")
+    return wp_id, mine
+
+
+def test_a_status_only_site_refuses_a_no_op_and_colombe_still_delivers(stack):
+    """A site whose `rest_preprocess_comment` filter drops every prepared field (the test
+    plugin of wordpress_real, switched on for this test only): WordPress 6.1 answers a status
+    write that changes nothing with 500 rest_comment_failed_edit; Colombe, whose write meets a
+    comment a moderator has just given the same status in WordPress, reads it back and counts
+    the delivery done; a real change still goes through."""
+    wp, site, pg = stack["wp"], stack["site"], stack["pg_url"]
+    first, mine = _held_by_colombe(stack, "Encore un connard qui croit tout savoir sur les mésanges.", "Gaston")
+    wordpress_real.set_option(wp, "colombe_test_status_only", "1")
+    try:
+        # (a) WordPress itself: the same no-op write, with the plugin off then on
+        status, doc = wp.request("POST", f"/wp/v2/comments/{first}", {"status": "hold", "author_ip": VISITOR_IP,
+                                                                        "author_user_agent": VISITOR_AGENT})
+        assert (status, doc["code"], doc["message"]) == (500, "rest_comment_failed_edit",
+                                                         "Updating comment status failed.")
+        wordpress_real.set_option(wp, "colombe_test_status_only", None)
+        status, doc = wp.request("POST", f"/wp/v2/comments/{first}", {"status": "hold", "author_ip": VISITOR_IP,
+                                                                        "author_user_agent": VISITOR_AGENT})
+        assert (status, doc["status"]) == (200, "hold")  # elsewhere: a silent no-op
+        wordpress_real.set_option(wp, "colombe_test_status_only", "1")
+        assert wp.comment_status(first) == "hold"
+        assert _answers_recorded(wp) == [f"POST {first} 500 rest_comment_failed_edit"]
+        wordpress_real.set_option(wp, "colombe_test_answers", None)
+
+        # (b) a moderator trashes it in WordPress right after Colombe has read it (still held),
+        # so Colombe's trash is a no-op by the time it arrives
+        wordpress_real.set_option(wp, "colombe_test_moderate_after_read", f"{first}:trash")
+        _decide(stack, mine["id"], "reject", "toxic")
+        done = wait_for(lambda: [d for d in _deliveries(pg, site["id"], mine["id"]) if d[0] == "trash"
+                                 and d[1] != "pending"] or None, timeout=60, message="the trash write-back")
+        assert done == [("trash", "delivered", 1, None)]
+        assert wordpress_real.get_option(wp, "colombe_test_moderate_after_read") is None  # the race happened
+        assert _answers_recorded(wp) == [f"POST {first} 500 rest_comment_failed_edit"]  # refused, for real
+        assert wp.comment_status(first) == "trash"
+        dead = run_cli(["integrations", "deliveries", site["id"], "--status", "dead"], stack["env"])
+        assert json.loads(dead.stdout) == []
+
+        # (c) a real change through the status-only path: a moderator approves a held comment
+        second, other = _held_by_colombe(stack, "Quel connard ce voisin, il a encore coupé la haie.", "Honorine")
+        _decide(stack, other["id"], "approve")
+        wait_for(lambda: wp.comment_status(second) == "approved", timeout=60, message="the approval to land")
+        assert [d for d in _deliveries(pg, site["id"], other["id"]) if d[0] == "approve"] == [
+            ("approve", "delivered", 1, None)]
+        assert _answers_recorded(wp)[1:] == [f"POST {second} 200 -"]
+        status, doc = wp.request("GET", f"/wp/v2/comments/{second}?context=edit")
+        assert (doc["author_ip"], doc["author_user_agent"]) == (VISITOR_IP, VISITOR_AGENT)
+    finally:
+        wordpress_real.set_option(wp, "colombe_test_status_only", None)
+        wordpress_real.set_option(wp, "colombe_test_moderate_after_read", None)
+        wordpress_real.set_option(wp, "colombe_test_answers", None)
+
+
 def test_no_dead_letters_at_all(stack):
     proc = run_cli(["integrations", "deliveries", stack["site"]["id"], "--status", "dead"], stack["env"])
     assert json.loads(proc.stdout) == []

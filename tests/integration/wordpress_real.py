@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -57,6 +58,45 @@ TEST_PLUGIN = """<?php
 // users by default), and the flood check does not slow the test's quick comments down.
 add_filter( 'rest_allow_anonymous_comments', '__return_true' );
 add_filter( 'wp_is_comment_flood', '__return_false', 99 );
+"""
+
+# Test-only and dormant: nothing changes until a test sets one of its options (set_option).
+# - colombe_test_status_only: a site whose `rest_preprocess_comment` filter keeps nothing of a
+#   comment update (the status is never a prepared field), so WordPress takes its status-only path;
+# - colombe_test_moderate_after_read = "<comment id>:<status>": once, right after serving that
+#   comment's edit view, WordPress gives it that status, the way a moderator acting in WordPress
+#   between Colombe's read and Colombe's write would.
+# While colombe_test_status_only is set, every answer to a comment update is also recorded in
+# the option colombe_test_answers ("<method> <comment id> <HTTP status> <error code>;" each).
+STATUS_ONLY_PLUGIN = """<?php
+add_filter( 'rest_post_dispatch', function ( $response, $server, $request ) {
+    if ( get_option( 'colombe_test_status_only' ) && 'GET' !== $request->get_method()
+        && preg_match( '#^/wp/v2/comments/(\\d+)$#', $request->get_route(), $m ) ) {
+        $data = $response->get_data();
+        $code = ( is_array( $data ) && isset( $data['code'] ) ) ? $data['code'] : '-';
+        update_option( 'colombe_test_answers', get_option( 'colombe_test_answers', '' )
+            . sprintf( '%s %d %d %s;', $request->get_method(), $m[1], $response->get_status(), $code ), false );
+    }
+    return $response;
+}, 10, 3 );
+add_filter( 'rest_preprocess_comment', function ( $prepared, $request ) {
+    if ( get_option( 'colombe_test_status_only' ) && isset( $request['id'] )
+        && in_array( $request->get_method(), array( 'POST', 'PUT', 'PATCH' ), true ) ) {
+        return array();
+    }
+    return $prepared;
+}, 10, 2 );
+add_filter( 'rest_prepare_comment', function ( $response, $comment, $request ) {
+    $after = get_option( 'colombe_test_moderate_after_read' );
+    if ( $after && 'GET' === $request->get_method() && 'edit' === $request['context'] ) {
+        list( $id, $status ) = explode( ':', $after, 2 );
+        if ( (int) $id === (int) $comment->comment_ID ) {
+            delete_option( 'colombe_test_moderate_after_read' );
+            wp_set_comment_status( $comment->comment_ID, $status );
+        }
+    }
+    return $response;
+}, 10, 3 );
 """
 
 ROUTER = """<?php
@@ -155,6 +195,7 @@ def start(tmp: Path, colombe: dict | None = None) -> WordPress:
     (content / "plugins").mkdir()
     (content / "languages").symlink_to(WP_SRC / "wp-content" / "languages")
     (content / "mu-plugins" / "colombe-test.php").write_text(TEST_PLUGIN)
+    (content / "mu-plugins" / "colombe-test-status-only.php").write_text(STATUS_ONLY_PLUGIN)
     constants = ""
     if colombe:
         shutil.copy(FORWARDER, content / "mu-plugins" / "colombe-forward.php")
@@ -202,6 +243,23 @@ def start(tmp: Path, colombe: dict | None = None) -> WordPress:
         time.sleep(0.2)
     stop(wp)
     raise RuntimeError("php -S did not answer: " + (tmp / "php-server.log").read_text()[-2000:])
+
+
+def set_option(wp: WordPress, name: str, value: str | None) -> None:
+    """Set (or, with None, delete) a WordPress option straight in its database."""
+    assert re.fullmatch(r"[a-z_]+", name) and (value is None or re.fullmatch(r"[A-Za-z0-9_: ;]*", value))
+    table = f"`{wp.database}`.wp_options"
+    if value is None:
+        _sql(f"DELETE FROM {table} WHERE option_name = '{name}';")
+    else:
+        _sql(f"REPLACE INTO {table} (option_name, option_value, autoload) VALUES ('{name}', '{value}', 'no');")
+
+
+def get_option(wp: WordPress, name: str) -> str | None:
+    assert re.fullmatch(r"[a-z_]+", name)
+    out = subprocess.run(["mariadb", "-uroot", "-N", "-e", f"SELECT option_value FROM `{wp.database}`.wp_options "
+                          f"WHERE option_name = '{name}'"], check=True, capture_output=True, text=True).stdout
+    return out.strip() if out.strip() else None
 
 
 def stop(wp: WordPress) -> None:
