@@ -12,9 +12,11 @@ package, and the REST comments controller of wordpress-develop trunk):
   status change overwrites the visitor's IP address and browser with Colombe's. So we
   read the comment first (`?context=edit`) and send its own `author_ip` and
   `author_user_agent` back with the status: nothing but the status changes.
-- A status that would not change is refused by `handle_status_param` (`rest_comment_failed_edit`,
-  500) when the status is the only prepared field (a site whose `rest_preprocess_comment`
-  filter drops the others); elsewhere it is a silent no-op. Either way it is a wasted
+- A status that would not change is refused (`rest_comment_failed_edit`, 500) when the status
+  is the only thing to update (a site whose `rest_preprocess_comment` filter drops every
+  prepared field): `handle_status_param` returns false, for spam and trash by its own
+  comparison, for hold and approve because `wp_set_comment_status`'s UPDATE changes no row.
+  Elsewhere it is a silent no-op (200). Either way it is a wasted
   request: the comment's last known WordPress status is kept (`platform_statuses`: what
   the webhook said, then what we wrote) and a write-back to that status is not sent; the
   read-before-write catches the rest; and on `rest_comment_failed_edit` we read the

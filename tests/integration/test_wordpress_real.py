@@ -230,6 +230,11 @@ def test_a_status_only_site_refuses_a_no_op_and_colombe_still_delivers(stack):
         assert [d for d in _deliveries(pg, site["id"], other["id"]) if d[0] == "approve"] == [
             ("approve", "delivered", 1, None)]
         assert _answers_recorded(wp)[1:] == [f"POST {second} 200 -"]
+        # approving an approved comment is refused too ("approve" is not "approved", so it is
+        # wp_set_comment_status, whose UPDATE changes no row, that fails; trash and spam fail
+        # handle_status_param's own comparison)
+        status, doc = wp.request("POST", f"/wp/v2/comments/{second}", {"status": "approve"})
+        assert (status, doc["code"]) == (500, "rest_comment_failed_edit")
         status, doc = wp.request("GET", f"/wp/v2/comments/{second}?context=edit")
         assert (doc["author_ip"], doc["author_user_agent"]) == (VISITOR_IP, VISITOR_AGENT)
     finally:

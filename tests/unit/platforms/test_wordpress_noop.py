@@ -1,6 +1,7 @@
 """WordPress write-back that changes nothing: not sent when the known status already matches,
 and a `rest_comment_failed_edit` answer (WordPress's refusal of a no-op status change) ends
-in a read-back, not a dead letter. The real WordPress run is tests/integration/test_wordpress_real.py."""
+in a read-back, not a dead letter. The same against a real WordPress (a site with such a filter):
+tests/integration/test_wordpress_real.py::test_a_status_only_site_refuses_a_no_op_and_colombe_still_delivers."""
 from __future__ import annotations
 
 from tests.unit.platforms.platforms import FakeWordPress, WPComment, configure, deliveries, drain, score_all, send
