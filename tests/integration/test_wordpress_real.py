@@ -5,8 +5,9 @@ A visitor comments through WordPress's REST API; the forwarder plugin of
 contrib/wordpress (what docs/integrations.md tells users to install) sends it to Colombe;
 Colombe scores it and writes its decision back with an application password. Checked:
 the decision lands in WordPress, holding an already-held comment costs no request and no
-dead letter, moderators' later decisions land too, and the visitor's IP address and
-browser survive Colombe's write-backs."""
+dead letter, moderators' later decisions land too, the visitor's IP address and browser
+survive Colombe's write-backs, and on a site that refuses no-op status writes (500
+rest_comment_failed_edit) Colombe's write-back still ends delivered at its first attempt."""
 from __future__ import annotations
 
 import http.client
