@@ -98,7 +98,8 @@ _BUILTIN = (
     DatasetInfo(FUNCTIONAL, "MIT (written for Colombe)", True, "toxicity",
                 "Colombe project (2026): French and English sentences written for the project from its own "
                 "templates (models/augment/functional.py): negated and counter-speech statements about groups "
-                "(clean) beside direct attacks and threats (toxic), after the functional tests of Roettger et al. "
+                "(clean) and kind wishes (\"I hope ...\", \"J'espère que ...\") beside direct attacks and threats "
+                "(toxic), after the functional tests of Roettger et al. "
                 "(2021) HateCheck. ACL.",
                 "models/augment/functional.py", synthetic=True),
     DatasetInfo("ucc_unhealthy_comments", "CC BY-NC-SA 4.0 (non-commercial)", False, "toxicity",

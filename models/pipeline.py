@@ -20,6 +20,7 @@ from .calibration import apply_calibration
 from .lang import detect_languages
 from .names import TEXT_HEADS
 from .pairs import PAIR_FEATURE_NAMES, pair_features, pair_features_small
+from .framing import FRAME_NAMES, frame_signals
 from .signals import SIGNAL_NAMES, comment_signals
 from .stacking import input_matrix
 from .text import normalize_batch
@@ -70,11 +71,14 @@ def _stacked(model, base: dict, n: int) -> np.ndarray:
     return out
 
 
-def base_columns(model, z_ng, z_sem, signals, eff_langs) -> dict:
+def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None) -> dict:
     base = {f"ng:{c}": z_ng[:, j] for j, c in enumerate(model.ngram_columns)}
     if z_sem is not None:
         base.update({f"sem:{h}": z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
     base.update({f"sig:{s}": signals[:, j] for j, s in enumerate(SIGNAL_NAMES)})
+    if texts is not None:
+        frames = frame_signals(texts)
+        base.update({f"frame:{f}": frames[:, j] for j, f in enumerate(FRAME_NAMES)})
     base["fr"] = np.array([lg == "fr" for lg in eff_langs], dtype=np.float64)
     return base
 
@@ -91,7 +95,7 @@ def text_logits(model, texts: list[str], lang: str | None = None, vectors=None) 
         z_sem = _rowwise(v, model.Ws) + model.bs
     langs = [lang] * len(texts) if lang else detect_languages(texts, enc)
     sig = comment_signals([{"text": t} for t in texts])
-    return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs), len(texts))
+    return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs, texts), len(texts))
 
 
 def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Batch:
@@ -109,7 +113,7 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
             vectors = model.encoder.encode(texts)
         z_sem = _rowwise(vectors, model.Ws) + model.bs
     signals = comment_signals(items)
-    base = base_columns(model, z_ng, z_sem, signals, eff)
+    base = base_columns(model, z_ng, z_sem, signals, eff, texts)
     logits = _stacked(model, base, n)
     scores = np.zeros((n, len(TEXT_HEADS) + 1), dtype=np.float64)
     for j, lab in enumerate(TEXT_HEADS):

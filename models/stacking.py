@@ -6,6 +6,8 @@ Each label's final logit is a logistic regression over named inputs:
 - ``sem:<head>``: the semantic head's logit (``full`` profile only);
 - ``fr``: 1 for a French comment;
 - ``sig:<name>``: a field signal (``signals.SIGNAL_NAMES``: links, author URL, ...);
+- ``frame:<name>``: how the text frames its words (``framing.FRAME_NAMES``:
+  negated, reported); toxic labels only, alone and times the toxicity logits;
 - ``a*b``: the product of two inputs (e.g. ``sem:toxicity*fr``).
 
 The stacker is fitted on out-of-fold predictions whose folds are whole
@@ -44,14 +46,18 @@ def input_matrix(names: list[str], base: dict[str, np.ndarray], n: int) -> np.nd
     return F
 
 
-def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = ()) -> list[str]:
+def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = (),
+                 frames: tuple[str, ...] = ()) -> list[str]:
     """The inputs of one label's stacker.  ``ngram_extra``: other n-gram
     columns that also score this label (e.g. the French toxicity head).
 
     A kind of toxicity (insult, threat, ...) also reads the toxicity heads:
     its own labels come from 2-4 datasets, and on a dataset held out the
     toxicity head ranks its insults better than the insult head does
-    (out-of-fold n-gram AUC 0.79 against 0.67 for insult)."""
+    (out-of-fold n-gram AUC 0.79 against 0.67 for insult).
+
+    ``frames``: the framing cues a toxic label also reads, alone and times
+    the toxicity logits ("I don't hate them" keeps the words of hate)."""
     names = [f"ng:{label}"] + [f"ng:{c}" for c in ngram_extra]
     if profile == "full":
         names.append(f"sem:{label}")
@@ -60,6 +66,10 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
         if profile == "full":
             names.append("sem:toxicity")
     names += [f"{x}*fr" for x in list(names)] + ["fr"]
+    if label == "toxicity" or label in SUBLABELS:
+        tox = ["ng:toxicity"] + (["sem:toxicity"] if profile == "full" else [])
+        for f in frames:
+            names += [f"frame:{f}"] + [f"frame:{f}*{t}" for t in tox]
     if label == "spam":
         names += [f"sig:{s}" for s in signals]
         # a link or an author URL says more when the words look like an advert

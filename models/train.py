@@ -36,6 +36,7 @@ from .features import FeatureConfig, Featurizer
 from .heads import fit_many, head_rows
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
 from .offtopic_train import fit_offtopic
+from .framing import FRAME_NAMES, frame_signals
 from .signals import SIGNAL_NAMES, comment_signals
 from .stacking import fit_stacker, input_matrix, stack_inputs
 
@@ -53,6 +54,7 @@ DEFAULT_PARAMS = {
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
     "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/augment/neutral.py)
     "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
+    "stack_augment_weights": {"colombe_functional": 4.0},   # ... in the stackers' fit only (colombe-2026.11.30-7)
     "oof_folds": 3,                 # dataset folds of the out-of-fold stage
     "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
     "offtopic_bins": 10,
@@ -124,6 +126,7 @@ class TrainingRun:
                                                       [r.text for r in recs[s: s + 5000]])
                             for s in range(0, len(recs), 5000)], format="csr")
         self.S = comment_signals([_item_of(r) for r in recs])
+        self.Fr = frame_signals([r.text for r in recs])
         self.cache = EmbeddingCache()
         texts = [r.text for r in recs] + sorted({r.context for r in recs if r.context})
         todo = self.cache.missing(texts)
@@ -237,6 +240,7 @@ class TrainingRun:
         base = {f"ng:{col}": Z_ng[:, j] for j, (col, _, _, _) in enumerate(self.columns)}
         base.update({f"sem:{h}": Z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": self.S[:, j] for j, s in enumerate(SIGNAL_NAMES)})
+        base.update({f"frame:{f}": self.Fr[:, j] for j, f in enumerate(FRAME_NAMES)})
         base["fr"] = self.fr
         return base
 
@@ -248,11 +252,12 @@ class TrainingRun:
         has_oof = ~np.isnan(self.Z_ng_oof[:, 0])
         valid_rows = np.array([i for i, r in enumerate(self.recs) if r.split == "valid"])
         self.stack = {}
+        sp = {**self.p, "augment_weights": {**self.p["augment_weights"], **self.p.get("stack_augment_weights", {})}}
         for profile in PROFILES:
             for label in TEXT_HEADS:
                 extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
-                names = stack_inputs(label, profile, SIGNAL_NAMES, extra)
-                idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], self.p, text_only=False)
+                names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES)
+                idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
                 ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
                 if profile == "full":
                     ok &= ~np.isnan(self.Z_sem_oof[idx, TEXT_HEADS.index(label)])

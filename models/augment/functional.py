@@ -58,6 +58,26 @@ EN_THREATS = ["{P} deserves to be shot for this.", "Someone should hang {P} from
               "I hope {P} gets beaten up on the way home.", "{P} should be put against a wall and executed.",
               "I know where {P} lives and I'm coming.", "People like {P} deserve a bullet.",
               "I will personally make {P} pay, with my fists.", "{P} should be burned alive."]
+# wishes: "I hope" also opens threats ("I hope {P} gets beaten up"), so the heads
+# must see it open kind ones too, about people, groups and ordinary things
+EN_HOPE_OPEN = ["I hope", "I really hope", "Let's hope", "I sincerely hope", "We can only hope", "Here's hoping",
+                "I truly hope", "Fingers crossed,"]
+EN_HOPE_END = ["the new library opens before the summer holidays.", "{G} in our town feel at home here.",
+               "the bakery on the corner reopens soon.", "this blog keeps publishing such careful articles.",
+               "my grandmother's surgery goes well tomorrow.", "the council listens to {G} before deciding.",
+               "the next article covers the cycling lanes too.", "the students pass their exams this year.",
+               "{G} get the same chances as everyone else at work.", "the rain stops before the match on Sunday.",
+               "you find the time to answer my question.", "the festival comes back next year with more concerts.",
+               "the author writes a follow-up, this was fascinating.", "everyone stays safe during the storm."]
+FR_HOPE_OPEN = ["J'espère que", "J'espère vraiment que", "Espérons que", "J'espère sincèrement que",
+                "On peut seulement espérer que", "J'ose espérer que", "Tout le monde espère que"]
+FR_HOPE_END = ["la nouvelle médiathèque ouvrira avant l'été.", "{G} du quartier se sentiront chez eux ici.",
+               "la boulangerie du coin rouvrira bientôt.", "ce blog continuera à publier des articles aussi soignés.",
+               "l'opération de ma grand-mère se passera bien demain.", "la mairie écoutera {G} avant de décider.",
+               "le prochain article parlera aussi des pistes cyclables.", "les élèves réussiront leurs examens cette année.",
+               "{G} auront les mêmes chances que tout le monde au travail.", "la pluie s'arrêtera avant le match dimanche.",
+               "vous trouverez le temps de répondre à ma question.", "le festival reviendra l'an prochain avec plus de concerts.",
+               "l'auteur écrira une suite, c'était passionnant.", "tout le monde restera à l'abri pendant la tempête."]
 EN_PEOPLE = ["the author", "this minister", "the mayor", "that journalist", "this senator", "the editor", "this guy"]
 
 FR_HATE = ["Je déteste {G}.", "{G} sont {N}.", "{G} sont {A}.", "Il faut virer {G} de ce pays.",
@@ -124,6 +144,12 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
     add("fr", "clean", "counter_speech", FR_COUNTER, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ)
     add("fr", "clean", "positive", FR_POSITIVE, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ)
     add("fr", "toxic", "threat", FR_THREATS, FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ, {"threat": "1"})
+    for lang, opens, ends, groups in (("en", EN_HOPE_OPEN, EN_HOPE_END, EN_GROUPS),
+                                      ("fr", FR_HOPE_OPEN, FR_HOPE_END, FR_GROUPS)):
+        for _ in range(per_template * len(ends)):
+            g = rng.choice(groups)
+            text = f"{rng.choice(opens)} {rng.choice(ends).format(G=g[0] if isinstance(g, tuple) else g)}"
+            rows.append({"text": _cap(text), "lang": lang, "label": "clean", "fine_label": "hopeful"})
     seen: set = set()
     out = []
     for r in rows:

@@ -115,7 +115,7 @@ def test_written_rows_are_deterministic_and_labeled():
     # the same compliment is spam with a commercial author URL and clean without
     assert {r["label"] for r in by_fields} == {"spam", "clean"}
     func = augmentation_rows("colombe_functional")
-    assert {r["fine_label"] for r in func} == {"hate", "negated", "counter_speech", "positive", "threat"}
+    assert {r["fine_label"] for r in func} == {"hate", "negated", "counter_speech", "positive", "hopeful", "threat"}
 
 
 def test_written_rows_only_train(tmp_path):
@@ -165,3 +165,22 @@ def test_dataset_folds_spread_the_sets_that_supervise_sub_labels():
     run.p, run.catalogue, run.recs = dict(DEFAULT_PARAMS), DATASETS, big + sub
     folds = run.dataset_folds()
     assert len({folds[d] for d in ("wikipedia_toxicity_subsets", "civil_comments_toxic_spans", "convabuse")}) == 3
+
+
+def test_framing_cues_count_negation_and_reporting():
+    from models.framing import FRAME_NAMES, frame_signals
+    F = frame_signals(["You are all idiots.", "They are not idiots and never were.",
+                       "Écrire « bande d'idiots », c'est de la haine, je le signale.", "", None])
+    assert FRAME_NAMES == ("negated", "reported") and F.shape == (5, 2)
+    assert F[0].tolist() == [0, 0]
+    assert F[1, 0] == 2 and F[1, 1] == 0          # two cues, capped at 2
+    assert F[2, 1] == 2 and F[2, 0] == 0
+    assert F[3].tolist() == [0, 0] and F[4].tolist() == [0, 0]
+
+
+def test_framing_inputs_only_for_the_toxic_labels():
+    from models.stacking import stack_inputs
+    tox = stack_inputs("toxicity", "full", (), (), ("negated",))
+    assert {"frame:negated", "frame:negated*ng:toxicity", "frame:negated*sem:toxicity"} <= set(tox)
+    assert "frame:negated*sem:toxicity" not in stack_inputs("insult", "fast", (), (), ("negated",))
+    assert not [n for n in stack_inputs("spam", "full", ("log_links",), (), ("negated",)) if "frame:" in n]
