@@ -172,3 +172,17 @@ def forget_periodic_runs(database_url: str) -> None:
 
     with get_engine(database_url).begin() as conn:
         conn.execute(sa.text("DELETE FROM periodic_runs"))
+
+
+def two_site_app(settings) -> dict:
+    """A web app (no broker: a recording dispatcher) with sites "A" and "B"."""
+    from service.app import create_app
+    from service.core.sites import create_site
+    from service.db.session import session_scope
+    from tests.fakes import RecordingDispatcher
+
+    app = create_app(settings, dispatcher=RecordingDispatcher())
+    with session_scope(settings.database_url) as s:
+        a = create_site(s, "A", settings.secret_key).as_json()
+        b = create_site(s, "B", settings.secret_key).as_json()
+    return {"app": app, "client": app.test_client(), "a": a, "b": b, "settings": settings}

@@ -5,21 +5,16 @@ import json
 
 import pytest
 
-from tests.conftest import sign_headers
-from tests.fakes import FakeModel, RecordingDispatcher
+from tests.conftest import sign_headers, two_site_app
+from tests.fakes import FakeModel
 
 
 @pytest.fixture
 def env(sqlite_settings):
-    from service.app import create_app
-    from service.core.sites import create_site
     from service.db.session import session_scope
 
-    app = create_app(sqlite_settings, dispatcher=RecordingDispatcher())
-    with session_scope(sqlite_settings.database_url) as s:
-        a = create_site(s, "A", sqlite_settings.secret_key).as_json()
-        b = create_site(s, "B", sqlite_settings.secret_key).as_json()
-    client = app.test_client()
+    world = two_site_app(sqlite_settings)
+    client, a, b = world["client"], world["a"], world["b"]
 
     def send(payload, site=a):
         body = json.dumps(payload).encode()

@@ -8,21 +8,13 @@ import re
 
 import pytest
 
-from tests.conftest import ROOT, sign_headers
-from tests.fakes import FakeModel, RecordingDispatcher
+from tests.conftest import ROOT, sign_headers, two_site_app
+from tests.fakes import FakeModel
 
 
 @pytest.fixture
 def env(sqlite_settings):
-    from service.app import create_app
-    from service.core.sites import create_site
-    from service.db.session import session_scope
-
-    app = create_app(sqlite_settings, dispatcher=RecordingDispatcher())
-    with session_scope(sqlite_settings.database_url) as s:
-        a = create_site(s, "A", sqlite_settings.secret_key).as_json()
-        b = create_site(s, "B", sqlite_settings.secret_key).as_json()
-    return {"app": app, "client": app.test_client(), "a": a, "b": b, "settings": sqlite_settings}
+    return two_site_app(sqlite_settings)
 
 
 def scrape(env) -> dict[str, float]:
