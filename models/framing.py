@@ -11,8 +11,9 @@ stacker (``stacking.py``) how the sentence holds them:
 
 - ``frame:negated_scope``: the negation governs the word the n-gram
   toxicity head blames most (``blame``): a negator up to three words before
-  it ("I don't hate", "tu n'es pas un idiot", "je ne déteste pas les ..."),
-  so "Not sure why, but you are an idiot" does not count.
+  it ("I don't hate", "tu n'es pas un idiot", "je ne déteste pas les ...")
+  or up to two after it, the predicate of its clause ("refugees are not ...",
+  "les X ne sont pas ..."); "Not sure why, but you are an idiot" does not count.
 
 The first two are 0, 1 or 2 (two or more cues); the scoped cue 0 or 1.  Their weights, alone and times the
 toxicity logits, are learned on out-of-fold rows like every other input:
@@ -49,10 +50,11 @@ _REPORT_RE = re.compile(
 _WORD_RE = re.compile(r"\w+")
 # negators as single tokens (apostrophes split words: "don't" -> don, t; "n'est" -> n, est)
 _NEG_TOKENS = frozenset("not never no nobody none nothing neither nor cannot ne n pas jamais aucun aucune rien ni "
-                        "point guère".split())
+                        "guère".split())
 _NT_HEADS = frozenset("don doesn didn isn aren wasn weren won wouldn can couldn shouldn haven hasn hadn ain mustn "
                       "needn".split())
 SCOPE_WINDOW = 3
+SCOPE_AFTER = 2
 
 
 def _tokens(text: str) -> list[str]:
@@ -66,7 +68,7 @@ def _negator_at(toks: list[str], i: int) -> bool:
 
 def _scoped(toks: list[str], blame: dict[str, float]) -> float:
     """1.0 when a negator stands up to SCOPE_WINDOW words before the most
-    blamed content word (function words and negators are never blamed)."""
+    blamed content word or up to SCOPE_AFTER words after it (function words and negators are never blamed)."""
     from .explain import is_function_word
     best, k = 0.0, -1
     for i, t in enumerate(toks):
@@ -77,7 +79,8 @@ def _scoped(toks: list[str], blame: dict[str, float]) -> float:
             best, k = v, i
     if k < 0:
         return 0.0
-    return float(any(_negator_at(toks, i) for i in range(max(0, k - SCOPE_WINDOW), k)))
+    return float(any(_negator_at(toks, i) for i in range(max(0, k - SCOPE_WINDOW), min(len(toks), k + SCOPE_AFTER + 1))
+                     if i != k))
 
 
 def frame_signals(texts: list[str], blame: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:

@@ -181,7 +181,7 @@ def test_framing_cues_count_negation_and_reporting():
 
 def test_scoped_negation_needs_the_negator_before_the_blamed_word():
     from models.framing import frame_signals
-    weights = {"idiot": 3.0, "hate": 2.0, "déteste": 2.0, "stupid": 1.0, "sure": 0.5, "why": 0.1}
+    weights = {"idiot": 3.0, "idiots": 3.0, "hate": 2.0, "déteste": 2.0, "stupid": 1.0, "sure": 0.5, "why": 0.1}
     seen = []
 
     def blame(words):
@@ -189,9 +189,10 @@ def test_scoped_negation_needs_the_negator_before_the_blamed_word():
         return [weights.get(w, -0.2) for w in words]
     texts = ["I don't hate my neighbours.", "Je ne déteste pas mes voisins.", "Tu n'es pas un idiot.",
              "Not sure why, but you are a stupid idiot.", "You are an idiot.", "Never mind, you idiot!",
-             "No hate here, just an idiot."]
+             "No hate here, just an idiot.", "Idiots do not run this town.", "You idiot, you are not welcome."]
     F = frame_signals(texts, blame=blame)
-    assert F[:, 2].tolist() == [1, 1, 1, 0, 0, 1, 0]
+    # before the blamed word: up to 3 words; after it: up to 2 ("X are not ...", "X ne sont pas ...")
+    assert F[:, 2].tolist() == [1, 1, 1, 0, 0, 1, 0, 1, 0]
     assert len(seen) == 1                                                  # one call per batch
     assert not frame_signals(["You are an idiot."], blame=blame)[:, 2].any() and len(seen) == 1  # no negator
     assert F[4, 0] == 0 and F[3, 0] == 1                                   # the sentence-wide cue is unchanged
