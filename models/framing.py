@@ -61,9 +61,20 @@ def _tokens(text: str) -> list[str]:
     return _WORD_RE.findall((text or "")[:3000].lower())
 
 
+# a negated imperative still insults ("don't be an idiot", "ne sois pas si con")
+_IMPERATIVE_BE = frozenset("be sois soyez".split())
+
+
 def _negator_at(toks: list[str], i: int) -> bool:
     t = toks[i]
     return t in _NEG_TOKENS or (t == "t" and i > 0 and toks[i - 1] in _NT_HEADS)
+
+
+def _scope_negator_at(toks: list[str], i: int) -> bool:
+    """A negator that can take back the blamed word: not a negated imperative."""
+    if not _negator_at(toks, i):
+        return False
+    return not {toks[j] for j in (i - 1, i + 1) if 0 <= j < len(toks)} & _IMPERATIVE_BE
 
 
 def _scoped(toks: list[str], blame: dict[str, float]) -> float:
@@ -79,7 +90,7 @@ def _scoped(toks: list[str], blame: dict[str, float]) -> float:
             best, k = v, i
     if k < 0:
         return 0.0
-    return float(any(_negator_at(toks, i) for i in range(max(0, k - SCOPE_WINDOW), min(len(toks), k + SCOPE_AFTER + 1))
+    return float(any(_scope_negator_at(toks, i) for i in range(max(0, k - SCOPE_WINDOW), min(len(toks), k + SCOPE_AFTER + 1))
                      if i != k))
 
 
