@@ -194,9 +194,9 @@ def test_scoped_negation_needs_the_negator_before_the_blamed_word():
     # before the blamed word: up to 3 words; after it: up to 2 ("X are not ...", "X ne sont pas ...")
     assert F[:, 2].tolist() == [1, 1, 1, 0, 0, 1, 0, 1, 0]
     assert len(seen) == 1                                                  # one call per batch
+    assert not frame_signals(["You are an idiot."], blame=blame)[:, 2].any() and len(seen) == 1  # no negator
     # a negated imperative still insults
     assert frame_signals(["Don't be an idiot.", "Ne sois pas si idiot."], blame=blame)[:, 2].tolist() == [0, 0]
-    assert not frame_signals(["You are an idiot."], blame=blame)[:, 2].any() and len(seen) == 1  # no negator
     assert F[4, 0] == 0 and F[3, 0] == 1                                   # the sentence-wide cue is unchanged
 
 
