@@ -71,27 +71,13 @@ def _stacked(model, base: dict, n: int) -> np.ndarray:
     return out
 
 
-def _blame_of(model):
-    """The n-gram toxicity head's logit of each word alone (no bias); None when
-    no stacker reads the scoped cue (artifacts before it)."""
-    if not any("frame:negated_scope" in n for s in model.stackers.values() for n in s[0]):
-        return None
-    j = model.ngram_columns.index("toxicity")
-
-    def blame(words: list[str]) -> np.ndarray:
-        enc = model.featurizer.encode(normalize_batch(words), words)
-        z, _, _ = model.featurizer.logits_from(enc, model.W_word, model.W_char)
-        return np.asarray(z, dtype=np.float64)[:, j]
-    return blame
-
-
 def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None) -> dict:
     base = {f"ng:{c}": z_ng[:, j] for j, c in enumerate(model.ngram_columns)}
     if z_sem is not None:
         base.update({f"sem:{h}": z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
     base.update({f"sig:{s}": signals[:, j] for j, s in enumerate(SIGNAL_NAMES)})
     if texts is not None:
-        frames = frame_signals(texts, blame=_blame_of(model))
+        frames = frame_signals(texts)
         base.update({f"frame:{f}": frames[:, j] for j, f in enumerate(FRAME_NAMES)})
     base["fr"] = np.array([lg == "fr" for lg in eff_langs], dtype=np.float64)
     return base

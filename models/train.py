@@ -39,7 +39,6 @@ from .offtopic_train import fit_offtopic
 from .framing import FRAME_NAMES, frame_signals
 from .signals import SIGNAL_NAMES, comment_signals
 from .stacking import fit_stacker, input_matrix, stack_inputs
-from .text import normalize_batch
 
 __all__ = ["TrainingRun", "train", "new_version_name", "DEFAULT_PARAMS", "PROFILES"]
 
@@ -234,11 +233,6 @@ class TrainingRun:
                 self.Ws[:, j], self.bs[j] = coef, b
         self.Z_ng = (self.X @ self.W).astype(np.float64) + self.b
         self.Z_sem = (self.E @ self.Ws).astype(np.float64) + self.bs
-        j_tox = next(j for j, c in enumerate(self.columns) if c[0] == "toxicity")
-
-        def blame(words: list[str]) -> np.ndarray:
-            return np.asarray(self.featurizer.transform(normalize_batch(words), words) @ self.W[:, j_tox]).ravel()
-        self.Fr = frame_signals([r.text for r in self.recs], blame=blame)
         self._done()
 
     # -- 5 ---------------------------------------------------------------------------------

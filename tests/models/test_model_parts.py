@@ -171,33 +171,11 @@ def test_framing_cues_count_negation_and_reporting():
     from models.framing import FRAME_NAMES, frame_signals
     F = frame_signals(["You are all idiots.", "They are not idiots and never were.",
                        "Écrire « bande d'idiots », c'est de la haine, je le signale.", "", None])
-    assert FRAME_NAMES == ("negated", "reported", "negated_scope") and F.shape == (5, 3)
-    assert F[0].tolist() == [0, 0, 0]
+    assert FRAME_NAMES == ("negated", "reported") and F.shape == (5, 2)
+    assert F[0].tolist() == [0, 0]
     assert F[1, 0] == 2 and F[1, 1] == 0          # two cues, capped at 2
     assert F[2, 1] == 2 and F[2, 0] == 0
-    assert F[3].tolist() == [0, 0, 0] and F[4].tolist() == [0, 0, 0]
-    assert not F[:, 2].any()                      # no blame, no scoped cue
-
-
-def test_scoped_negation_needs_the_negator_before_the_blamed_word():
-    from models.framing import frame_signals
-    weights = {"idiot": 3.0, "idiots": 3.0, "hate": 2.0, "déteste": 2.0, "stupid": 1.0, "sure": 0.5, "why": 0.1}
-    seen = []
-
-    def blame(words):
-        seen.append(list(words))
-        return [weights.get(w, -0.2) for w in words]
-    texts = ["I don't hate my neighbours.", "Je ne déteste pas mes voisins.", "Tu n'es pas un idiot.",
-             "Not sure why, but you are a stupid idiot.", "You are an idiot.", "Never mind, you idiot!",
-             "No hate here, just an idiot.", "Idiots do not run this town.", "You idiot, you are not welcome."]
-    F = frame_signals(texts, blame=blame)
-    # before the blamed word: up to 3 words; after it: up to 2 ("X are not ...", "X ne sont pas ...")
-    assert F[:, 2].tolist() == [1, 1, 1, 0, 0, 1, 0, 1, 0]
-    assert len(seen) == 1                                                  # one call per batch
-    assert not frame_signals(["You are an idiot."], blame=blame)[:, 2].any() and len(seen) == 1  # no negator
-    # a negated imperative still insults
-    assert frame_signals(["Don't be an idiot.", "Ne sois pas si idiot."], blame=blame)[:, 2].tolist() == [0, 0]
-    assert F[4, 0] == 0 and F[3, 0] == 1                                   # the sentence-wide cue is unchanged
+    assert F[3].tolist() == [0, 0] and F[4].tolist() == [0, 0]
 
 
 def test_framing_inputs_only_for_the_toxic_labels():
