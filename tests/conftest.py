@@ -186,3 +186,24 @@ def two_site_app(settings) -> dict:
         a = create_site(s, "A", settings.secret_key).as_json()
         b = create_site(s, "B", settings.secret_key).as_json()
     return {"app": app, "client": app.test_client(), "a": a, "b": b, "settings": settings}
+
+
+def start_worker(env: dict, *args: str, log_path) -> subprocess.Popen:
+    """`colombe worker ARGS` as a real process with ENV over os.environ, its output in LOG_PATH.
+    Stop it with `stop_worker`."""
+    log = open(log_path, "w")
+    proc = subprocess.Popen([COLOMBE, "worker", *args], env={**os.environ, **env}, stdout=log,
+                            stderr=subprocess.STDOUT)
+    proc.colombe_log = log
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    """SIGTERM (a warm shutdown), SIGKILL after 30 s; closes its log."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.colombe_log.close()

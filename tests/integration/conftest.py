@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import COLOMBE, LOCAL_RECEIVERS, create_site_cli, forget_periodic_runs, wait_for
+from tests.conftest import (LOCAL_RECEIVERS, create_site_cli, forget_periodic_runs, start_worker,
+                            stop_worker, wait_for)
 
 
 @pytest.fixture(scope="session")
@@ -31,16 +31,10 @@ def worker(prod_env):
 
     Module-scoped: scoring tasks claim any waiting comment in the database, so a worker
     must not outlive the tests that started it (the database is shared by the session)."""
-    log = open(os.path.join(prod_env["COLOMBE_DATA_DIR"], "worker.log"), "w")
-    proc = subprocess.Popen([COLOMBE, "worker", "--concurrency", "2", "--beat"], env={**os.environ, **prod_env},
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = start_worker(prod_env, "--concurrency", "2", "--beat",
+                        log_path=os.path.join(prod_env["COLOMBE_DATA_DIR"], "worker.log"))
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_worker(proc)
     forget_periodic_runs(prod_env["COLOMBE_DATABASE_URL"])
 
 

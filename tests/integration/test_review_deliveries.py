@@ -5,15 +5,14 @@ nothing periodic runs), real Redis and PostgreSQL, a real HTTP receiver."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import COLOMBE, LOCAL_RECEIVERS, fresh_pg_database, run_cli, sign_headers, wait_for
+from tests.conftest import (LOCAL_RECEIVERS, fresh_pg_database, run_cli, sign_headers, start_worker, stop_worker,
+                            wait_for)
 
 
 class SlowReceiver:
@@ -71,9 +70,7 @@ def test_decisions_leave_on_commit_in_order_within_the_concurrency_limit(own_db,
     receiver = SlowReceiver()
     site = json.loads(run_cli(["sites", "create", "Deliveries", "--json"], env).stdout)
     run_cli(["integrations", "set", site["id"], "--outbound-url", receiver.url], env)
-    log = open(tmp_path / "worker.log", "w")
-    worker = subprocess.Popen([COLOMBE, "worker", "--concurrency", "1"], env={**os.environ, **env},  # no beat
-                              stdout=log, stderr=subprocess.STDOUT)
+    worker = start_worker(env, "--concurrency", "1", log_path=tmp_path / "worker.log")  # no beat
     app = create_app(Settings.from_env(env, testing=True))
     client = app.test_client()
     try:
@@ -100,10 +97,5 @@ def test_decisions_leave_on_commit_in_order_within_the_concurrency_limit(own_db,
         assert [e["decision"]["actor"] for e in mine[1:]] == ["api"] * 3
         assert [e["decision"]["status"] for e in mine[1:]] == ["rejected", "approved", "rejected"]
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
+        stop_worker(worker)
         receiver.close()

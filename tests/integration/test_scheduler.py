@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COLOMBE, LOCAL_RECEIVERS, fresh_pg_database, wait_for
+from tests.conftest import COLOMBE, LOCAL_RECEIVERS, fresh_pg_database, start_worker, stop_worker, wait_for
 
 JOBS = {"sweep-unscored", "deliver-notifications", "poll-blogger", "poll-disqus"}
 
@@ -60,9 +60,7 @@ def test_beat_is_supervised_recorded_and_reported(own_db, redis_db_url, tmp_path
            "COLOMBE_SWEEP_INTERVAL": "1", "COLOMBE_NOTIFY_INTERVAL": "1", "COLOMBE_POLL_BEAT": "1",
            "COLOMBE_OUTBOUND_ALLOWED_HOSTS": LOCAL_RECEIVERS}
     log_path = tmp_path / "worker.log"
-    log = open(log_path, "w")
-    worker = subprocess.Popen([COLOMBE, "worker", "--concurrency", "1", "--beat"], env={**os.environ, **env},
-                              stdout=log, stderr=subprocess.STDOUT)
+    worker = start_worker(env, "--concurrency", "1", "--beat", log_path=log_path)
     app = create_app(Settings.from_env(env, testing=True))
     client = app.test_client()
     try:
@@ -110,13 +108,7 @@ def test_beat_is_supervised_recorded_and_reported(own_db, redis_db_url, tmp_path
         worker.wait(10)
         wait_for(lambda: not _alive(new_beat), 10, 0.2, "the orphaned scheduler exits")
     finally:
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        log.close()
+        stop_worker(worker)
 
 
 def test_colombe_beat_runs_alone(own_db, redis_db_url, tmp_path):

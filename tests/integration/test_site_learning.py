@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import COLOMBE, create_site_cli, fresh_redis_url, run_cli, sign_headers, wait_for
+from tests.conftest import (create_site_cli, fresh_redis_url, run_cli, sign_headers, start_worker, stop_worker,
+                            wait_for)
 
 # This site's line, which the global model does not know: anything about the broccoli
 # lobby is out of bounds. Written for this test.
@@ -60,17 +60,10 @@ def learn_env(pg_url, tmp_path_factory):
 @pytest.fixture(scope="module")
 def learn_worker(learn_env):
     """Scoring, beat and the training queue in one real worker process."""
-    log = open(os.path.join(learn_env["COLOMBE_DATA_DIR"], "worker.log"), "w")
-    proc = subprocess.Popen([COLOMBE, "worker", "--concurrency", "2", "--beat", "--queues",
-                             "scoring,notify,celery,training", "--name", "site-learning@%h"],
-                            env={**os.environ, **learn_env}, stdout=log, stderr=subprocess.STDOUT)
+    proc = start_worker(learn_env, "--concurrency", "2", "--beat", "--queues", "scoring,notify,celery,training",
+                        "--name", "site-learning@%h", log_path=os.path.join(learn_env["COLOMBE_DATA_DIR"], "worker.log"))
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_worker(proc)
 
 
 @pytest.fixture(scope="module")
