@@ -40,7 +40,9 @@ def _text(body: str, status: int = 200, headers: dict | None = None) -> Response
     response = Response(body, status=status, mimetype="text/plain")
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     for key, value in (headers or {}).items():
-        response.headers[key] = value
+        # a header carries printable ASCII only: a field name echoed in a debug header may hold
+        # newlines or any character the client sent
+        response.headers[key] = "".join(c if " " <= c <= "~" else ascii(c)[1:-1] for c in value)
     return response
 
 

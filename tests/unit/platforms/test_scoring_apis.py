@@ -251,6 +251,10 @@ def test_akismet_errors(env):
     r = c.post("/1.1/comment-check", data={"api_key": key, "blog": "https://b", "user_ip": "1.2.3.4",
                                            "comment_content": "a\x00b"})
     assert r.status_code == 400
+    # the field's name goes back in a header: a newline or any non-ASCII in it is escaped, never a 500
+    r = c.post("/1.1/submit-ham", data={"api_key": key, "blog": "https://b", "user_ip": "1.2.3.4",
+                                        "D\n\x07é": "p\x00q"})
+    assert r.status_code == 400 and r.headers["X-akismet-debug-help"] == "The D\\n\\x07\\xe9 field contains a NUL character."
     r = c.post("/1.1/verify-key", data={"key": key, "blog": "https://b"})
     assert r.get_data(as_text=True) == "valid"
     r = c.post("/1.1/verify-key", data={"key": env["b"]["api_token"] + "x", "blog": "https://b"})
