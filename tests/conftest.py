@@ -207,3 +207,16 @@ def stop_worker(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
     proc.colombe_log.close()
+
+
+def production_env(database_url: str, broker_url: str, data_dir, **extra: str) -> dict:
+    """The environment of a deployment on PostgreSQL + Redis, data under DATA_DIR; EXTRA
+    adds or overrides COLOMBE_* variables."""
+    return {
+        "COLOMBE_DATABASE_URL": database_url,
+        "COLOMBE_BROKER_URL": broker_url,
+        "COLOMBE_DATA_DIR": str(data_dir),
+        "COLOMBE_SECRET_KEY": "integration-secret-key",
+        "COLOMBE_METRICS_DIR": str(os.path.join(data_dir, "metrics")),
+        **extra,
+    }

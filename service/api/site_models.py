@@ -45,8 +45,12 @@ def _authorize(site_id: str):
     return None
 
 
-def _reason():
-    """The optional `{"reason": "..."}` body; (reason, error response)."""
+def _authorized_reason(site_id: str):
+    """For a model action: the token check, then the optional `{"reason": "..."}` body;
+    (reason, error response)."""
+    error = _authorize(site_id)
+    if error:
+        return None, error
     if not request.get_data(cache=True):
         return None, None
     if not request.is_json:
@@ -73,10 +77,7 @@ def list_models(site_id: str):
 
 @bp.post("/<site_id>/models/<version>/promote")
 def promote_version(site_id: str, version: str):
-    error = _authorize(site_id)
-    if error:
-        return error
-    reason, error = _reason()
+    reason, error = _authorized_reason(site_id)
     if error:
         return error
     session = db()
@@ -94,10 +95,7 @@ def promote_version(site_id: str, version: str):
 
 @bp.post("/<site_id>/models/rollback")
 def rollback_version(site_id: str):
-    error = _authorize(site_id)
-    if error:
-        return error
-    reason, error = _reason()
+    reason, error = _authorized_reason(site_id)
     if error:
         return error
     session = db()

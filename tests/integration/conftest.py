@@ -5,24 +5,16 @@ import sys
 
 import pytest
 
-from tests.conftest import (LOCAL_RECEIVERS, create_site_cli, forget_periodic_runs, start_worker,
-                            stop_worker, wait_for)
+from tests.conftest import (LOCAL_RECEIVERS, create_site_cli, forget_periodic_runs, production_env,
+                            start_worker, stop_worker, wait_for)
 
 
 @pytest.fixture(scope="session")
 def prod_env(pg_url, session_redis_url, tmp_path_factory):
     """Environment of a production deployment: PostgreSQL + Redis broker."""
     data = tmp_path_factory.mktemp("prod")
-    return {
-        "COLOMBE_DATABASE_URL": pg_url,
-        "COLOMBE_BROKER_URL": session_redis_url,
-        "COLOMBE_DATA_DIR": str(data),
-        "COLOMBE_SECRET_KEY": "integration-secret-key",
-        "COLOMBE_METRICS_DIR": str(data / "metrics"),
-        "COLOMBE_SWEEP_AFTER": "2",
-        "COLOMBE_SWEEP_INTERVAL": "1",
-        "COLOMBE_OUTBOUND_ALLOWED_HOSTS": LOCAL_RECEIVERS,
-    }
+    return production_env(pg_url, session_redis_url, data, COLOMBE_SWEEP_AFTER="2", COLOMBE_SWEEP_INTERVAL="1",
+                          COLOMBE_OUTBOUND_ALLOWED_HOSTS=LOCAL_RECEIVERS)
 
 
 @pytest.fixture(scope="module")

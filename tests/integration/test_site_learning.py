@@ -19,8 +19,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import (create_site_cli, fresh_redis_url, run_cli, sign_headers, start_worker, stop_worker,
-                            wait_for)
+from tests.conftest import (create_site_cli, fresh_redis_url, production_env, run_cli, sign_headers, start_worker,
+                            stop_worker, wait_for)
 
 # This site's line, which the global model does not know: anything about the broccoli
 # lobby is out of bounds. Written for this test.
@@ -43,18 +43,9 @@ def sentence(rng, topic: bool) -> str:
 @pytest.fixture(scope="module")
 def learn_env(pg_url, tmp_path_factory):
     data = tmp_path_factory.mktemp("site-learning")
-    return {
-        "COLOMBE_DATABASE_URL": pg_url,
-        "COLOMBE_BROKER_URL": fresh_redis_url(),
-        "COLOMBE_DATA_DIR": str(data),
-        "COLOMBE_SECRET_KEY": "integration-secret-key",
-        "COLOMBE_METRICS_DIR": str(data / "metrics"),
-        "COLOMBE_SWEEP_AFTER": "2",
-        "COLOMBE_SWEEP_INTERVAL": "1",
-        "COLOMBE_SITE_LEARN_CHECK": "1",
-        "COLOMBE_SITE_LEARN_EVERY": "120",
-        "COLOMBE_SITE_MIN_DECISIONS": "60",
-    }
+    return production_env(pg_url, fresh_redis_url(), data, COLOMBE_SWEEP_AFTER="2", COLOMBE_SWEEP_INTERVAL="1",
+                          COLOMBE_SITE_LEARN_CHECK="1", COLOMBE_SITE_LEARN_EVERY="120",
+                          COLOMBE_SITE_MIN_DECISIONS="60")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COLOMBE, ROOT, fresh_redis_url, run_cli, wait_for
+from tests.conftest import COLOMBE, ROOT, fresh_redis_url, production_env, run_cli, wait_for
 
 
 TOXIC = ["Espèce d'idiot, tu n'as rien compris", "T'es qu'un connard fini", "Ferme-la, abruti",
@@ -31,13 +31,7 @@ EXTRA = ["alpha", "bravo", "delta", "echo", "golf", "hotel", "india", "kilo", "l
 @pytest.fixture(scope="module")
 def train_env(pg_url, tmp_path_factory):
     data = tmp_path_factory.mktemp("training")
-    return {
-        "COLOMBE_DATABASE_URL": pg_url,
-        "COLOMBE_BROKER_URL": fresh_redis_url(),
-        "COLOMBE_DATA_DIR": str(data),
-        "COLOMBE_SECRET_KEY": "integration-secret-key",
-        "COLOMBE_METRICS_DIR": str(data / "metrics"),
-    }
+    return production_env(pg_url, fresh_redis_url(), data)
 
 
 @pytest.fixture(scope="module")
