@@ -14,6 +14,7 @@ import numpy as np
 from .heads import fit_many, head_rows
 from .names import TEXT_HEADS
 from .framing import FRAME_NAMES
+from .lexicon import LEX_NAMES
 from .signals import SIGNAL_NAMES
 from .stacking import input_matrix
 
@@ -67,6 +68,7 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
         base.update({f"sem:{t}": z_sem[:, j] for j, t in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": run.S[te, j] for j, s in enumerate(SIGNAL_NAMES)})
         base.update({f"frame:{f}": run.Fr[te, j] for j, f in enumerate(FRAME_NAMES)})
+        base.update({f"lex:{x}": run.Lx[te, j] for j, x in enumerate(LEX_NAMES)})
         base["fr"] = run.fr[te]
         scores = {"ngram": z_ng[:, j_label], "semantic": z_sem[:, h]}
         for profile in ("fast", "full"):

@@ -21,6 +21,7 @@ from .lang import detect_languages
 from .names import TEXT_HEADS
 from .pairs import PAIR_FEATURE_NAMES, pair_features, pair_features_small
 from .framing import FRAME_NAMES, frame_signals
+from .lexicon import LEX_NAMES, lexicon_signals
 from .signals import SIGNAL_NAMES, comment_signals
 from .stacking import input_matrix
 from .text import normalize_batch
@@ -71,7 +72,7 @@ def _stacked(model, base: dict, n: int) -> np.ndarray:
     return out
 
 
-def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None) -> dict:
+def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None, norms=None) -> dict:
     base = {f"ng:{c}": z_ng[:, j] for j, c in enumerate(model.ngram_columns)}
     if z_sem is not None:
         base.update({f"sem:{h}": z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
@@ -79,6 +80,9 @@ def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None) -> dict:
     if texts is not None:
         frames = frame_signals(texts)
         base.update({f"frame:{f}": frames[:, j] for j, f in enumerate(FRAME_NAMES)})
+    if norms is not None:
+        lex = lexicon_signals(norms)
+        base.update({f"lex:{x}": lex[:, j] for j, x in enumerate(LEX_NAMES)})
     base["fr"] = np.array([lg == "fr" for lg in eff_langs], dtype=np.float64)
     return base
 
@@ -95,7 +99,7 @@ def text_logits(model, texts: list[str], lang: str | None = None, vectors=None) 
         z_sem = _rowwise(v, model.Ws) + model.bs
     langs = [lang] * len(texts) if lang else detect_languages(texts, enc)
     sig = comment_signals([{"text": t} for t in texts])
-    return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs, texts), len(texts))
+    return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs, texts, norms), len(texts))
 
 
 def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Batch:
@@ -113,7 +117,7 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
             vectors = model.encoder.encode(texts)
         z_sem = _rowwise(vectors, model.Ws) + model.bs
     signals = comment_signals(items)
-    base = base_columns(model, z_ng, z_sem, signals, eff, texts)
+    base = base_columns(model, z_ng, z_sem, signals, eff, texts, norms)
     logits = _stacked(model, base, n)
     scores = np.zeros((n, len(TEXT_HEADS) + 1), dtype=np.float64)
     for j, lab in enumerate(TEXT_HEADS):

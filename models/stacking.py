@@ -8,6 +8,8 @@ Each label's final logit is a logistic regression over named inputs:
 - ``sig:<name>``: a field signal (``signals.SIGNAL_NAMES``: links, author URL, ...);
 - ``frame:<name>``: how the text frames its words (``framing.FRAME_NAMES``:
   negated, reported); toxic labels only, alone and times the toxicity logits;
+- ``lex:<name>``: Colombe's lexicon counts (``lexicon.LEX_NAMES``: insult,
+  obscene, targeted); toxic labels only;
 - ``a*b``: the product of two inputs (e.g. ``sem:toxicity*fr``).
 
 The stacker is fitted on out-of-fold predictions whose folds are whole
@@ -47,7 +49,7 @@ def input_matrix(names: list[str], base: dict[str, np.ndarray], n: int) -> np.nd
 
 
 def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = (),
-                 frames: tuple[str, ...] = ()) -> list[str]:
+                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = ()) -> list[str]:
     """The inputs of one label's stacker.  ``ngram_extra``: other n-gram
     columns that also score this label (e.g. the French toxicity head).
 
@@ -70,6 +72,8 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
         tox = ["ng:toxicity"] + (["sem:toxicity"] if profile == "full" else [])
         for f in frames:
             names += [f"frame:{f}"] + [f"frame:{f}*{t}" for t in tox]
+        # a word list means the same on every blog; in French and in English its weight may differ
+        names += [f"lex:{x}" for x in lex] + [f"lex:{x}*fr" for x in lex]
     if label == "spam":
         names += [f"sig:{s}" for s in signals]
         # a link or an author URL says more when the words look like an advert

@@ -37,6 +37,7 @@ from .heads import fit_many, head_rows
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
 from .offtopic_train import fit_offtopic
 from .framing import FRAME_NAMES, frame_signals
+from .lexicon import LEX_NAMES, lexicon_signals
 from .signals import SIGNAL_NAMES, comment_signals
 from .stacking import fit_stacker, input_matrix, stack_inputs
 
@@ -127,6 +128,7 @@ class TrainingRun:
                             for s in range(0, len(recs), 5000)], format="csr")
         self.S = comment_signals([_item_of(r) for r in recs])
         self.Fr = frame_signals([r.text for r in recs])
+        self.Lx = lexicon_signals([r.norm for r in recs])
         self.cache = EmbeddingCache()
         texts = [r.text for r in recs] + sorted({r.context for r in recs if r.context})
         todo = self.cache.missing(texts)
@@ -241,6 +243,7 @@ class TrainingRun:
         base.update({f"sem:{h}": Z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": self.S[:, j] for j, s in enumerate(SIGNAL_NAMES)})
         base.update({f"frame:{f}": self.Fr[:, j] for j, f in enumerate(FRAME_NAMES)})
+        base.update({f"lex:{x}": self.Lx[:, j] for j, x in enumerate(LEX_NAMES)})
         base["fr"] = self.fr
         return base
 
@@ -256,7 +259,7 @@ class TrainingRun:
         for profile in PROFILES:
             for label in TEXT_HEADS:
                 extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
-                names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES)
+                names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES)
                 idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
                 ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
                 if profile == "full":

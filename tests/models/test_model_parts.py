@@ -184,3 +184,38 @@ def test_framing_inputs_only_for_the_toxic_labels():
     assert {"frame:negated", "frame:negated*ng:toxicity", "frame:negated*sem:toxicity"} <= set(tox)
     assert "frame:negated*sem:toxicity" not in stack_inputs("insult", "fast", (), (), ("negated",))
     assert not [n for n in stack_inputs("spam", "full", ("log_links",), (), ("negated",)) if "frame:" in n]
+
+
+def test_lexicon_counts_insults_swearing_and_aimed_insults_in_both_languages():
+    from models.lexicon import LEX_NAMES, lexicon_signals
+    texts = ["Great article. You are an idiot though.", "Quel crétin ce ministre.", "T'es qu'un C.O.N.N.A.R.D !",
+             "Ferme ta gueule, espèce de sallllope", "What the f*ck, this is bullshit", "quel con",
+             "Shut up you moron, you stupid jerk", "", None]
+    L = lexicon_signals([normalize(t or "") for t in texts])
+    assert LEX_NAMES == ("insult", "obscene", "targeted") and L.shape == (len(texts), 3)
+    assert L[0].tolist() == [1, 0, 1]
+    assert L[1].tolist() == [1, 0, 1]
+    assert L[2].tolist() == [1, 0, 1]                 # evasion undone before the lookup
+    assert L[3, 0] == 2 and L[3, 2] == 1              # a phrase and a stretched word; capped at 2
+    assert L[4].tolist() == [0, 2, 0]
+    assert L[5].tolist() == [1, 0, 1]                 # "con" counts only when aimed at someone
+    assert L[6, 2] == 2
+    assert L[7].tolist() == [0, 0, 0] and L[8].tolist() == [0, 0, 0]
+
+
+def test_lexicon_leaves_groups_and_look_alike_harmless_words_alone():
+    from models.lexicon import lexicon_signals
+    texts = ["Les musulmans sont des êtres humains comme les autres.", "Je ne déteste pas les juifs.",
+             "Gay and lesbian couples, Black and Jewish families, Muslim neighbours.",
+             "Tu as raison, tant pis pour eux.", "Le Niger et le Mali.", "La tâche est nulle part, les ordures ménagères.",
+             "Le con de Bayonne est un vieux mot.", "The dogs bite, rats in the attic, a pig farm.",
+             "Anyone who signs this deal deserves to be hanged for treason."]
+    L = lexicon_signals([normalize(t) for t in texts])
+    assert L.sum() == 0, [t for t, row in zip(texts, L) if row.any()]
+
+
+def test_lexicon_inputs_only_for_the_toxic_labels():
+    tox = stack_inputs("toxicity", "fast", (), (), (), ("insult", "targeted"))
+    assert {"lex:insult", "lex:targeted", "lex:insult*fr"} <= set(tox)
+    assert "lex:insult" in stack_inputs("threat", "full", (), (), (), ("insult",))
+    assert not [n for n in stack_inputs("spam", "full", ("log_links",), (), (), ("insult",)) if "lex:" in n]
