@@ -75,6 +75,9 @@ def render_card(manifest: dict, metrics: dict) -> str:
          "public datasets whose class balance is artificial; each site should tune its thresholds. "
          "Not suitable for fully automatic removal without review.", "",
          "## Training data", "",
+         *([f"Trained on at most {manifest['training_parameters']['limit_per_dataset']} rows per dataset "
+            "(`--limit-per-dataset`): a trial run, not what `make train` builds.", ""]
+           if (manifest.get("training_parameters") or {}).get("limit_per_dataset") else []),
          "Only permissively licensed datasets train the model; non-commercial ones are used for "
          "evaluation only (never seen). Texts are deduplicated on normalized text, near-copies are grouped, and "
          "whole groups are split 70/10/20 (train/calibration/test). Rows written for the project "

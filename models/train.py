@@ -91,6 +91,7 @@ class TrainingRun:
         self.version = (self.out_dir.name if self.out_dir.name.startswith("colombe-")
                         else new_version_name(self.out_dir.parent))
         self.limit = limit_per_dataset
+        self.p["limit_per_dataset"] = limit_per_dataset     # None: every row (what `make train` ships)
         self.log = log
         self.fcfg = FeatureConfig.from_json(self.p["features"])
         self.featurizer = Featurizer(self.fcfg)
