@@ -26,7 +26,13 @@ PROMO_RE = re.compile(
     r"(?i)\b(?:subscribe|subscriber|check (?:out )?my|my channel|visit|click|follow me|free|gift ?card|promo|"
     r"discount|earn|earning|income|invest(?:ment|ing)?|bitcoin|crypto|forex|trading|profit|whats ?app|"
     r"telegram|dm me|contact (?:me|him|her)|inbox|cash|loan|casino|viagra|seo|backlinks?|"
-    r"abonne[zr]?|abonnement|cliquez|gratuit|gagne[rz]?|argent|visitez|contactez|rejoignez|ma chaine|offre)\b")
+    r"abonne[zr]?|abonnement|cliquez|gratuit|gagne[rz]?|argent|visitez|contactez|rejoignez|ma chaine|offre|"
+    # support-line and shop pitches, the commonest blog spam after links
+    r"customer (?:care|service|support)|tech(?:nical)? support|help ?(?:line|desk)|toll[- ]free|phone number|"
+    r"support number|call (?:us|now|today)|24/7|24x7|cheap|best price|for sale|buy (?:now|online|cheap)|order now|"
+    r"pharmacy|essay writing|escorts?|hookup|replicas?|wholesale|service client|num[ée]ro (?:vert|de t[ée]l[ée]phone)|"
+    r"assistance (?:technique|t[ée]l[ée]phonique)|d[ée]pannage|pas cher|moins cher|achetez|commandez|"
+    r"livraison (?:gratuite|rapide)|voyance|marabout)\b")
 _WORD_RE = re.compile(r"[a-z]{4,}")
 
 PAIR_FEATURE_NAMES = ("cos_char", "cos_word", "cos_char_idf", "cos_word_idf", "max_shared_idf", "overlap",

@@ -72,8 +72,10 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
         tox = ["ng:toxicity"] + (["sem:toxicity"] if profile == "full" else [])
         for f in frames:
             names += [f"frame:{f}"] + [f"frame:{f}*{t}" for t in tox]
-        # a word list means the same on every blog; in French and in English its weight may differ
-        names += [f"lex:{x}" for x in lex] + [f"lex:{x}*fr" for x in lex]
+        # a word list means the same on every blog, and in both languages: one weight each;
+        # a listed word quoted or negated ("calling them vermin is racist") may weigh less
+        names += [f"lex:{x}" for x in lex]
+        names += [f"lex:{x}*frame:{f}" for x in lex for f in frames]
     if label == "spam":
         names += [f"sig:{s}" for s in signals]
         # a link or an author URL says more when the words look like an advert

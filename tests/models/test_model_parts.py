@@ -215,7 +215,8 @@ def test_lexicon_leaves_groups_and_look_alike_harmless_words_alone():
 
 
 def test_lexicon_inputs_only_for_the_toxic_labels():
-    tox = stack_inputs("toxicity", "fast", (), (), (), ("insult", "targeted"))
-    assert {"lex:insult", "lex:targeted", "lex:insult*fr"} <= set(tox)
+    tox = stack_inputs("toxicity", "fast", (), (), ("reported",), ("insult", "targeted"))
+    assert {"lex:insult", "lex:targeted", "lex:insult*frame:reported"} <= set(tox)
+    assert "lex:insult*fr" not in tox                 # one weight in both languages
     assert "lex:insult" in stack_inputs("threat", "full", (), (), (), ("insult",))
     assert not [n for n in stack_inputs("spam", "full", ("log_links",), (), (), ("insult",)) if "lex:" in n]
