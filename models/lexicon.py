@@ -34,45 +34,50 @@ __all__ = ["LEX_NAMES", "lexicon_signals"]
 
 LEX_NAMES = ("insult", "obscene", "targeted")
 
-_INSULT = """
+_INSULT_WORDS = """
 idiot idiots idiotic moron morons moronic imbecile imbeciles cretin cretins dumbass dumbasses dumb stupid
 stupidest retard retards retarded loser losers jerk jerks asshole assholes arsehole arseholes bastard bastards
 bitch bitches dickhead dickheads douchebag douchebags scumbag scumbags scum creep creeps pervert perverts
-clown clowns buffoon buffoons fool fools halfwit nitwit dimwit numbskull twit twat twats wanker wankers
-prick pricks cunt cunts slut sluts whore whores skank hoes swine vermin cockroaches parasite parasites
-degenerate degenerates lowlife lowlifes hypocrite hypocrites liar liars coward cowards pathetic worthless
-brainless clueless shithead shitheads dipshit dipshits airhead bonehead blockhead knucklehead meathead pinhead
-  nigga niggas kike kikes faggot faggots fag fags dyke dykes tranny trannies spic spics chink
-chinks wetback wetbacks raghead ragheads towelhead towelheads sandnigger paki pakis gook gooks  
-|piece of shit|piece of crap|son of a bitch|waste of space|waste of oxygen|shut up|shut the fuck up
-|go to hell|go die|kill yourself|drop dead|
-idiote idiotes imbécile imbéciles crétin crétine crétins crétines débile débiles abruti abrutie abrutis
-abruties connard connards connasse connasses conasse conasses salaud salauds salope salopes salopard salopards
-enfoiré enfoirée enfoirés enfoirées ordure pourriture pourritures raclure raclures bâtard bâtarde bâtards
-minable minables naze nazes tocard tocards blaireau blaireaux bouffon bouffons guignol guignols andouille
-andouilles couillon couillons gogol gogols triso trisomique attardé attardée attardés cinglé cinglés  
-pute putes catin   grognasse pouffiasse pouffiasses pétasse pétasses vermine menteur menteuse
-menteurs menteuses ignare ignares inculte incultes merdeux merdeuse pignouf plouc ploucs beauf beaufs bouseux
-crevard crevards nègre nègres bougnoule bougnoules bicot bicots youpin youpins youtre pédé pédés tapette
-tapettes tarlouze tarlouzes gouine gouines enculé enculés fiotte fiottes
-|fils de pute|fils de chienne|sous merde|tas de merde|ferme ta gueule|ta gueule|va te faire foutre|va crever
-|va mourir|casse toi|nique ta mère|ntm
+clown clowns buffoon buffoons fool fools halfwit nitwit dimwit numbskull twit twat twats wanker wankers prick
+pricks cunt cunts slut sluts whore whores skank hoes swine vermin cockroaches parasite parasites degenerate
+degenerates lowlife lowlifes hypocrite hypocrites liar liars coward cowards pathetic worthless brainless
+clueless shithead shitheads dipshit dipshits airhead bonehead blockhead knucklehead meathead pinhead nigga
+niggas kike kikes faggot faggots fag fags dyke dykes tranny trannies spic spics chink chinks wetback wetbacks
+raghead ragheads towelhead towelheads sandnigger paki pakis gook gooks idiote idiotes imbécile imbéciles
+crétin crétine crétins crétines débile débiles abruti abrutie abrutis abruties connard connards connasse
+connasses conasse conasses salaud salauds salope salopes salopard salopards enfoiré enfoirée enfoirés
+enfoirées ordure pourriture pourritures raclure raclures bâtard bâtarde bâtards minable minables naze nazes
+tocard tocards blaireau blaireaux bouffon bouffons guignol guignols andouille andouilles couillon couillons
+gogol gogols triso trisomique attardé attardée attardés cinglé cinglés pute putes catin grognasse pouffiasse
+pouffiasses pétasse pétasses vermine menteur menteuse menteurs menteuses ignare ignares inculte incultes
+merdeux merdeuse pignouf plouc ploucs beauf beaufs bouseux crevard crevards nègre nègres bougnoule bougnoules
+bicot bicots youpin youpins youtre pédé pédés tapette tapettes tarlouze tarlouzes gouine gouines enculé
+enculés fiotte fiottes
+"""
+_INSULT_PHRASES = (
+    "piece of shit", "piece of crap", "son of a bitch", "waste of space", "waste of oxygen", "shut up",
+    "shut the fuck up", "go to hell", "go die", "kill yourself", "drop dead", "fils de pute",
+    "fils de chienne", "sous merde", "tas de merde", "ferme ta gueule", "ta gueule", "va te faire foutre",
+    "va crever", "va mourir", "casse toi", "nique ta mère", "ntm",
+)
+
+_OBSCENE_WORDS = """
+fuck fucks fucked fucker fuckers fucking fuckin motherfucker motherfuckers motherfucking fck fuk wtf stfu shit
+shits shitty bullshit crap crappy damn goddamn dick dicks cock cocks pussy pussies tits arse arses wank
+wanking jerkoff blowjob porn porno horny bollocks bugger pissed merde merdes merdique putain putains bordel
+chier chiant chiante chiants foutre foutu foutue nique niquer niquez niker couille couilles teub zob chatte
+enculer branler branleur branleurs branlette fdp ptn
 """
 
-_OBSCENE = """
-fuck fucks fucked fucker fuckers fucking fuckin motherfucker motherfuckers motherfucking fck fuk wtf stfu
-shit shits shitty bullshit crap crappy damn goddamn dick dicks cock cocks pussy pussies tits 
- arse arses  wank wanking jerkoff blowjob porn porno horny bollocks bugger  pissed
-merde merdes merdique putain putains bordel chier chiant chiante chiants foutre foutu foutue nique niquer
-niquez niker couille couilles   teub zob chatte enculer branler branleur branleurs branlette fdp ptn
-"""
-
-_TARGETS = """
-you|you are|you re|youre|your|ur|u|u r|ya|he is|he s|she is|she s|they are|they re|what a|what an|such a|such an
-|bunch of|this|that|these|those|dirty|stupid|little|fucking
-|t es|tu es|tes|vous etes|vous êtes|espèce de|espece d|bande de|sale|sales|gros|grosse|pauvre|quel|quelle|quels
-|quelles|ce|cette|ces|il est|elle est|ils sont|elles sont|qu un|qu une|que des|c est un|c est une
-"""
+# what an insult is aimed with: "you are an idiot", "t'es qu'un con", "espèce de ..."
+_TARGETS = (
+    "you", "you are", "you re", "youre", "your", "ur", "u", "u r", "ya", "he is", "he s", "she is", "she s",
+    "they are", "they re", "what a", "what an", "such a", "such an", "bunch of", "this", "that", "these",
+    "those", "dirty", "stupid", "little", "fucking", "t es", "tu es", "tes", "vous etes", "vous êtes",
+    "espèce de", "espece d", "bande de", "sale", "sales", "gros", "grosse", "pauvre", "quel", "quelle",
+    "quels", "quelles", "ce", "cette", "ces", "il est", "elle est", "ils sont", "elles sont", "qu un",
+    "qu une", "que des", "c est un", "c est une",
+)
 
 # "con" is an insult only when aimed at someone ("quel con", "t'es con"): elsewhere it is a word of other languages
 _AIMED_ONLY = "con cons conne connes"
@@ -85,30 +90,18 @@ def _tokens(s: str) -> list[str]:
     return re.findall(r"\w+", s)
 
 
-def _entries(block: str) -> set[tuple[str, ...]]:
+def _entries(phrases) -> set[tuple[str, ...]]:
+    """Each word or phrase as its normalized tokens."""
     from .text import normalize
-    out: set[tuple[str, ...]] = set()
-    for part in block.split("|"):
-        part = part.strip()
-        if not part:
-            continue
-        if "\n" in part or (" " in part and part == block.strip()):
-            words = part.split()
-        else:
-            words = [part] if " " in part else part.split()
-        for w in words:
-            t = tuple(_tokens(normalize(w)))
-            if t:
-                out.add(t)
-    return out
+    return {t for t in (tuple(_tokens(normalize(p))) for p in phrases) if t}
 
 
 @lru_cache(maxsize=1)
 def _tables():
-    insult = _entries(_INSULT)
-    obscene = _entries(_OBSCENE)
+    insult = _entries(_INSULT_WORDS.split() + list(_INSULT_PHRASES))
+    obscene = _entries(_OBSCENE_WORDS.split())
     targets = _entries(_TARGETS)
-    aimed = insult | {t for w in _AIMED_ONLY.split() for t in _entries(w)}
+    aimed = insult | _entries(_AIMED_ONLY.split())
     tables = (insult, obscene, targets, aimed)
     return tables, tuple(frozenset(e[-1] for e in t) for t in tables), frozenset(e[0] for e in aimed)
 
