@@ -49,7 +49,7 @@ test-integration: $(DEV_STAMP) services
 	$(BIN)/pytest -m integration
 
 train: $(RUN_STAMP)
-	$(BIN)/colombe train --data ../shared/data --limit-per-dataset 4000 --set-current --prune-old --lodo
+	$(BIN)/colombe train --data ../shared/data --set-current --prune-old --lodo
 
 bench-model: $(RUN_STAMP)
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench

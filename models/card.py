@@ -81,8 +81,8 @@ def render_card(manifest: dict, metrics: dict) -> str:
          "Not suitable for fully automatic removal without review.", "",
          "## Training data", "",
          *([f"Trained on at most {manifest['training_parameters']['limit_per_dataset']} rows per dataset "
-            "(the first rows of each file, `--limit-per-dataset`; `make train` uses 4000, chosen on datasets held "
-            "out). The never-seen figures below are on the same number of rows of each set.", ""]
+            "(the first rows of each file; 4000 is the recipe of `make train`, chosen on datasets held out). The "
+            "never-seen figures below are on the same number of rows of each set.", ""]
            if (manifest.get("training_parameters") or {}).get("limit_per_dataset") else []),
          "Only permissively licensed datasets train the model; non-commercial ones are used for "
          "evaluation only (never seen). Texts are deduplicated on normalized text, near-copies are grouped, and "

@@ -209,10 +209,11 @@ def _written_rows(info: DatasetInfo) -> list[Record]:
 
 def load_records(data_dir: str | os.PathLike | None = None, datasets=None,
                  include_nc: bool = True, limit_per_dataset: int | None = None,
-                 extra: list | None = None) -> list[Record]:
+                 extra: list | None = None, extra_limit: int | None | str = "same") -> list[Record]:
     """Every row of the shared sets, then the rows written for the project,
     then ``extra``: ``[(DatasetInfo, csv_path), ...]`` from ``extra_catalogue``
-    (a site's own decisions).  ``datasets``: only these names."""
+    (a site's own decisions).  ``datasets``: only these names.  ``extra_limit``:
+    the cap of each extra CSV (default: ``limit_per_dataset``)."""
     data_dir = pathlib.Path(data_dir) if data_dir else default_data_dir()
     csv.field_size_limit(2**31 - 1)
     out: list[Record] = []
@@ -228,7 +229,7 @@ def load_records(data_dir: str | os.PathLike | None = None, datasets=None,
     for info, path in extra or ():
         if datasets and info.name not in datasets:
             continue
-        out.extend(load_extra_csv(path, info, limit=limit_per_dataset))
+        out.extend(load_extra_csv(path, info, limit=limit_per_dataset if extra_limit == "same" else extra_limit))
     # conversations: the context of a chat line is the rest of its conversation
     _thread_contexts(out, "cyberagression_ado_large")
     _thread_contexts(out, "toxifrench")

@@ -6,8 +6,7 @@ Only datasets with a permissive license train the model (``info.trainable``);
 the non-commercial ones are scored as never-seen evaluation sets.  The run
 goes through named stages (:class:`TrainingRun`), each a method:
 
-1. ``load``: records of the shared sets, the written rows and any extra CSV;
-   dedup, near-copy groups, 70/10/20 split;
+1. ``load``: the shared sets (first ``ROWS_PER_DATASET`` rows), written rows, extra CSVs; dedup, 70/10/20 split;
 2. ``featurize``: hashed n-grams, sentence vectors (cached on disk), field signals;
 3. ``out_of_fold``: n-gram and semantic heads trained with whole datasets
    held out, scoring the held-out ones (the stacker's training rows);
@@ -44,6 +43,9 @@ from .stacking import fit_stacker, input_matrix, stack_inputs
 __all__ = ["TrainingRun", "train", "new_version_name", "DEFAULT_PARAMS", "PROFILES"]
 
 PROFILES = ("full", "fast")
+# the first rows of each shared set read by default: the bundled model's recipe (every row did worse on the
+# sets held out, docs/decisions/2026-11-30-model-v2.md, fifth pass); a site's decisions are never capped by it
+ROWS_PER_DATASET = 4000
 DEFAULT_PARAMS = {
     "seed": 13,
     "split_fractions": [0.7, 0.1, 0.2],
@@ -55,8 +57,7 @@ DEFAULT_PARAMS = {
     "spam_other_weight": 0.15,      # weight factor of toxicity-set rows as spam negatives
     "neutral_weight": 0.4,          # weight factor of the project's neutral comments (models/augment/neutral.py)
     "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
-    # ... in the stackers' fit only: functional rows x4 (colombe-2026.11.30-7); the neutral comments at full
-    # weight there, against neutral_weight in the heads (colombe-2026.11.30-8, with the lexicon inputs)
+    # ... in the stackers' fit only (functional x4: -7; neutral at full weight, not neutral_weight: -8)
     "stack_augment_weights": {"colombe_functional": 4.0, "colombe_neutral_comments": 1.0},
     "oof_folds": 3,                 # dataset folds of the out-of-fold stage
     "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
@@ -92,8 +93,9 @@ class TrainingRun:
             raise FileExistsError(f"{self.out_dir} exists and is not empty")
         self.version = (self.out_dir.name if self.out_dir.name.startswith("colombe-")
                         else new_version_name(self.out_dir.parent))
-        self.limit = limit_per_dataset
-        self.p["limit_per_dataset"] = limit_per_dataset     # None: every row (what `make train` ships)
+        self.limit = ROWS_PER_DATASET if limit_per_dataset is None else limit_per_dataset
+        self.extra_limit = limit_per_dataset      # an explicit limit (trials, tests) caps every dataset
+        self.p["limit_per_dataset"] = self.limit
         self.log = log
         self.fcfg = FeatureConfig.from_json(self.p["features"])
         self.featurizer = Featurizer(self.fcfg)
@@ -117,7 +119,8 @@ class TrainingRun:
     # -- 1 ---------------------------------------------------------------------------------
     def load(self):
         self._stage("loading data")
-        recs = load_records(self.data_dir, limit_per_dataset=self.limit, extra=self.extra)
+        recs = load_records(self.data_dir, limit_per_dataset=self.limit, extra=self.extra,
+                            extra_limit=self.extra_limit)
         self.recs = assign_groups_and_splits(recs, seed=self.seed, fractions=tuple(self.p["split_fractions"]))
         self.fr = np.array([r.lang == "fr" for r in self.recs], dtype=np.float64)
         self._done()
