@@ -372,8 +372,10 @@ def phase_embedded(args, out: dict) -> None:
             time.sleep(0.2)
         stored = count("SELECT count(*) FROM comments WHERE external_id LIKE 'rst%'")
         scored = count("SELECT count(*) FROM comments WHERE external_id LIKE 'rst%' AND status <> 'received'")
+        # lost = acknowledged but not in the database; a stored comment not yet scored is a backlog, not a loss
         out["embedded_restart"] = {"acknowledged": sent["acked"], "stored": stored, "scored": scored,
-                                   "lost": sent["acked"] - scored, "refused_during_restart": sent["failed"]}
+                                   "lost": sent["acked"] - stored, "unscored_after_120s": stored - scored,
+                                   "refused_during_restart": sent["failed"]}
     finally:
         proc.terminate()
         proc.wait(60)
