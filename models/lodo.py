@@ -68,8 +68,7 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
         base.update({f"sem:{t}": z_sem[:, j] for j, t in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": run.S[te, j] for j, s in enumerate(SIGNAL_NAMES)})
         base.update({f"frame:{f}": run.Fr[te, j] for j, f in enumerate(FRAME_NAMES)})
-        if getattr(run, "Lx", None) is not None:
-            base.update({f"lex:{x}": run.Lx[te, j] for j, x in enumerate(LEX_NAMES)})
+        base.update({f"lex:{x}": run.Lx[te, j] for j, x in enumerate(LEX_NAMES)})
         base["fr"] = run.fr[te]
         scores = {"ngram": z_ng[:, j_label], "semantic": z_sem[:, h]}
         for profile in ("fast", "full"):
