@@ -101,12 +101,13 @@ class Encoder:
         self.load()
         texts = list(texts) if prepared else [prepare(t) for t in texts]
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        # one text per call: the backend packs a batch's tokens into shared matrix
-        # products, so a vector would depend (in its last bits) on its neighbours;
-        # alone it is the same in any batch, at the same speed within 10 %
-        for i, t in enumerate(texts):
-            if t:
-                out[i] = self._use.encode([t])[0]
+        # One call for the whole batch: the backend packs the tokens of several texts
+        # into shared matrix products (micro-batches of about 384 tokens), 1.5-2.7 times
+        # less CPU than one text per call.  The price: a vector's last bits depend on
+        # its neighbours (below 1e-6 in a vector; a calibrated score moves by < 1e-4).
+        keep = [i for i, t in enumerate(texts) if t]
+        if keep:
+            out[keep] = self._use.encode([texts[i] for i in keep])
         return out
 
 

@@ -63,12 +63,18 @@ def test_small_pair_path_is_bit_identical(model, seed):
 
 @pytest.mark.parametrize("profile", ["fast", "full"])
 def test_scores_same_alone_or_in_large_batch(profile):
-    """The small path (a request of 1..8) and the sparse path (> 8) agree, bit for bit,
-    in both profiles (the encoder reads each comment alone; semantic and stacked
-    logits are row-wise sums, not batch matrix products)."""
+    """The small path (a request of 1..8) and the sparse path (> 8) agree.  In ``fast``
+    bit for bit (logits are row-wise sums, not batch matrix products).  In ``full`` the
+    encoder packs a batch's texts into shared matrix products (1.5-2.7 times less CPU
+    than one text per call), so a score may move in its last bits with its neighbours:
+    never by more than 1e-4, and never to the other side of a threshold here."""
     from models.registry import default_model
     model = default_model(profile)
-    same = np.array_equal
+    if profile == "fast":
+        same = np.array_equal
+    else:
+        def same(a, b):
+            return np.allclose(a, b, rtol=0, atol=1e-4)
     rnd = random.Random(7)
     items = []
     for _ in range(40):
@@ -78,10 +84,17 @@ def test_scores_same_alone_or_in_large_batch(profile):
     assert len(items) > SMALL_PAIR_BATCH
     for i, it in enumerate(items):
         one, _, _ = model.raw_scores([it])
-        assert same(one[0], big[i])
+        assert same(one[0], big[i]), np.abs(one[0] - big[i]).max()
     for s in range(0, len(items), 5):
         part, _, _ = model.raw_scores(items[s:s + 5])
         assert same(part, big[s:s + 5])
+    # the decision side: every label's score on the same side of its hold threshold
+    alone = model.score_batch(items[:10])
+    together = model.score_batch(items[:10] + items[10:])[:10]
+    for a, b in zip(alone, together):
+        for label, t in model.thresholds.items():
+            if "recall_90" in t:
+                assert (a["scores"][label] >= t["recall_90"]) == (b["scores"][label] >= t["recall_90"])
 
 
 def test_empty_comment_with_context_scores_zero(model):
