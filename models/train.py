@@ -296,7 +296,7 @@ class TrainingRun:
         self._stage("writing artifact")
         wr = ArtifactWriter(self.out_dir, self.version)
         all_cols = [c[0] for c in self.columns]
-        wr.arrays("heads.npz", W=self.W.astype(np.float16), b=self.b.astype(np.float32))
+        wr.arrays("heads.npz", compressed=True, W=self.W.astype(np.float16), b=self.b.astype(np.float32))
         wr.arrays("semantic.npz", W=self.Ws.astype(np.float32), b=self.bs.astype(np.float32))
         stack_arrays = {}
         for (profile, label), s in self.stack.items():

@@ -6,7 +6,9 @@ scams.  A blog receives other spam: generic praise that could sit under any
 post with a link or a commercial author URL, pharmacy, loans, crypto and
 "investment managers", casinos, SEO and backlink offers, essay writing,
 tech-support numbers, French "marabout" and clairvoyant adverts, dating
-sites -- in both languages.  Each row carries what a blog platform sends with
+sites, and "content" spam that reads like advice on an unrelated commercial
+topic (printer drivers, e-mail log-in, loans, lawyers), often with no link
+-- in both languages.  Each row carries what a blog platform sends with
 a comment: the post it answers (title + text), the site's own address and,
 for some, the author's URL, so the spam head can learn from the links and
 the author URL and not only from the words.
@@ -173,6 +175,59 @@ EN_PITCH = [
     "{phone}",
     "We provide the best {service} services in town at affordable prices, our team is available 24/7.",
 ]
+# Content spam: a paragraph that reads like advice or a product page, on a commercial topic the post
+# never mentions, often with no link at all (the link sits in the author URL or comes later).
+EN_CONTENT = [
+    "If your {brand} printer keeps going offline, restart the spooler, reconnect it to the wifi and reinstall "
+    "the driver from the {brand} setup page. Our printer experts fix this problem every day.",
+    "Many users face a {mail} login problem after changing their password. Clear the browser cache, reset the "
+    "recovery options and sign in again, or simply talk to a {mail} expert.",
+    "QuickBooks error {code} shows up when the company file is damaged. Run the file doctor tool, update to the "
+    "latest release and contact a certified ProAdvisor if it persists.",
+    "Looking for the best {service} company? We offer {service} with experienced staff, transparent pricing and a "
+    "free consultation for every client.",
+    "Router setup can be tricky: open the admin page, type the default password printed under the box and update "
+    "the firmware. Call a router specialist if the orange light stays on.",
+    "Activating your antivirus is easy: enter the 25-character product key on the activation page and follow the "
+    "steps, or let our support team activate Norton or McAfee for you.",
+    "Cash App refund: if a payment failed, open the activity tab and request a refund; if the merchant refuses, our "
+    "team guides you through the dispute step by step.",
+    "Students often struggle with assignments. Our assignment help experts write plagiarism-free papers in nursing, "
+    "law and management before any deadline.",
+    "Planning a trip? {airline} has cheap last-minute deals, and changing a booking is easy when you call the "
+    "{airline} manage booking desk.",
+    "Email not syncing on your iPhone? Check the IMAP settings, the incoming server and the port numbers, or ask one "
+    "of our email technicians to fix it remotely.",
+    "Play free online word games every day: jumble solver, crossword helper and daily sudoku, no download needed.",
+    "Car accident lawyer in Houston: get the compensation you deserve, free case review and no fee unless we win.",
+    "Read our honest reviews of the best gaming chairs and budget laptops of the year, with discount codes for "
+    "every model.",
+    "Our {service} plans help small businesses grow online with guaranteed results and affordable monthly prices.",
+    "Stream the latest Hollywood and Bollywood movies in full HD on {stream}, no registration and no ads.",
+]
+FR_CONTENT = [
+    "Si votre imprimante {brand} est hors ligne, redémarrez le spouleur, reconnectez-la au wifi et réinstallez le "
+    "pilote depuis la page d'installation {brand}. Nos experts en imprimantes règlent ce problème tous les jours.",
+    "Beaucoup d'utilisateurs n'arrivent plus à se connecter à {mail} après un changement de mot de passe : videz le "
+    "cache, réinitialisez les options de récupération ou faites appel à un expert {mail}.",
+    "Vous cherchez une entreprise de {service} ? Nous proposons {service} avec une équipe expérimentée, des tarifs "
+    "transparents et un devis gratuit.",
+    "Rachat de crédit : regroupez tous vos prêts en une seule mensualité réduite, simulation gratuite et réponse de "
+    "principe immédiate.",
+    "Avocat spécialisé en accidents de la route : obtenez l'indemnisation que vous méritez, premier rendez-vous "
+    "offert et honoraires au résultat.",
+    "Le meilleur site pour regarder les films et séries en VF sans inscription et sans publicité : {stream}",
+    "Installer votre box internet est simple : branchez la fibre, ouvrez la page d'administration et saisissez la clé "
+    "wifi. Nos techniciens peuvent aussi le faire à distance.",
+    "Découvrez notre comparatif des meilleurs aspirateurs robots de l'année, avec des codes promo pour chaque modèle.",
+    "Besoin d'un serrurier à Lyon 24h/24 ? Intervention en moins de 30 minutes, devis gratuit et prix imbattables.",
+    "Nos rédacteurs font vos devoirs, mémoires et dissertations en droit, gestion et soins infirmiers, sans plagiat "
+    "et dans les délais.",
+    "Activer votre antivirus est facile : saisissez la clé produit sur la page d'activation, ou laissez notre équipe "
+    "d'assistance l'activer pour vous.",
+    "Isolation des combles à 1 euro, pompe à chaleur et panneaux solaires : profitez des aides de l'État, étude "
+    "gratuite à domicile.",
+]
 DRUGS = ["Viagra", "Cialis", "Levitra", "tramadol", "Xanax", "Propecia", "modafinil", "Ozempic"]
 FR_NAMES = ["M. Bernard Dupuis", "Mme Claire Lemoine", "M. Julien Moreau", "Mme Sophie Garnier"]
 EN_NAMES = ["Mr James Walker", "Mrs Linda Carter", "Mr Robert Hayes", "Mrs Emily Brooks"]
@@ -255,6 +310,10 @@ def blog_spam_rows(seed: int = 2026, per_post: int = 30) -> list[dict]:
                 dom = rng.choice(SPAM_DOMAINS)
                 link = rng.choice([f"https://{dom}", f"<a href=\"https://{dom}\">{dom.split('.')[0].replace('-', ' ')}</a>"])
                 out.append({**base, "text": f"{rng.choice(praise)} {link}", "label": "spam", "author_url": ""})
+            elif kind == 4:             # content spam: advice-like text on an unrelated commercial topic
+                body = _fill(rng, rng.choice(EN_CONTENT if lang == "en" else FR_CONTENT), lang)
+                out.append({**base, "text": body, "label": "spam",
+                            "author_url": rng.choice(["", "", f"https://{rng.choice(SPAM_DOMAINS)}"])})
             elif kind == 3:             # generic praise, the commercial URL only in the author field ...
                 p = rng.choice(praise)
                 out.append({**base, "text": p, "label": "spam",
