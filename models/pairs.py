@@ -40,8 +40,12 @@ PAIR_FEATURE_NAMES = ("cos_char", "cos_word", "cos_char_idf", "cos_word_idf", "m
                       "has_phone", "promo", "lang_mismatch", "spam_logit")
 
 
-def signal_features(text: str) -> tuple[float, float, float, float]:
+def signal_features(text: str, known=None) -> tuple[float, float, float, float]:
+    """``known``: (has_email, has_phone, promo) when the caller already has them
+    (``signals.comment_signals`` computes the same three with the same patterns)."""
     has_url = 1.0 if URL_RE.search(text) else 0.0
+    if known is not None:
+        return has_url, float(known[0]), float(known[1]), float(known[2])
     has_email = 1.0 if EMAIL_RE.search(text) else 0.0
     digits = sum(ch.isdigit() for ch in text)
     has_phone = 1.0 if digits >= 8 and PHONE_RE.search(text) else 0.0
@@ -64,7 +68,7 @@ def _stems(norm: str) -> set[str]:
 
 
 def _pair_rows(n, comment_texts, comment_norms, comment_langs, u_norms, idx, stopstems, spam_logits,
-               cos_c, cos_w, cos_ci, cos_wi, max_idf) -> np.ndarray:
+               cos_c, cos_w, cos_ci, cos_wi, max_idf, known=None) -> np.ndarray:
     """The dense pair matrix from the cosines plus the per-comment signals."""
     u_stems = [_stems(c) - stopstems for c in u_norms]
     u_lang = detect_languages(u_norms)
@@ -76,7 +80,7 @@ def _pair_rows(n, comment_texts, comment_norms, comment_langs, u_norms, idx, sto
         ov = inter / len(cs) if cs else 0.0
         lc = len(comment_norms[i])
         lx = len(u_norms[idx[i]])
-        sig = signal_features(comment_texts[i])
+        sig = signal_features(comment_texts[i], None if known is None else known[i])
         cl = comment_langs[i]
         xl = u_lang[idx[i]]
         mismatch = 1.0 if (cl in ("fr", "en") and xl in ("fr", "en") and cl != xl) else 0.0
@@ -96,9 +100,10 @@ def _unique_contexts(context_norms: list[str]):
 def pair_features(comment_texts: list[str], comment_norms: list[str], comment_char: sp.csr_matrix,
                   comment_word: sp.csr_matrix, context_texts: list[str], context_norms: list[str],
                   featurizer: Featurizer, spam_logits: np.ndarray, comment_langs: list[str],
-                  stopstems: frozenset, idf_word: np.ndarray, idf_char: np.ndarray) -> np.ndarray:
+                  stopstems: frozenset, idf_word: np.ndarray, idf_char: np.ndarray, known=None) -> np.ndarray:
     """Dense (n, len(PAIR_FEATURE_NAMES)) matrix.  Contexts are vectorized
-    once per distinct context (many comments share a post).
+    once per distinct context (many comments share a post).  ``known``: an
+    (n, 3) array of has_email, has_phone, promo when the caller has them.
 
     This is the reference implementation (scipy.sparse, any batch size, used
     for training); ``pair_features_small`` gives bit-identical results for a
@@ -120,7 +125,7 @@ def pair_features(comment_texts: list[str], comment_norms: list[str], comment_ch
     shared.data = idf_word[shared.indices].astype(np.float64)
     max_idf = np.asarray(shared.max(axis=1).todense()).ravel() if shared.nnz else np.zeros(n)
     return _pair_rows(n, comment_texts, comment_norms, comment_langs, u_norms, idx, stopstems, spam_logits,
-                      cos_c, cos_w, cos_ci, cos_wi, max_idf)
+                      cos_c, cos_w, cos_ci, cos_wi, max_idf, known)
 
 
 # --- small batches: the same numbers without scipy.sparse ---------------------
@@ -243,7 +248,8 @@ class _PairRow:
 def pair_features_small(comment_texts: list[str], comment_norms: list[str], comment_enc: Encoded,
                         comment_docs, context_texts: list[str], context_norms: list[str],
                         featurizer: Featurizer, spam_logits: np.ndarray, comment_langs: list[str],
-                        stopstems: frozenset, idf_word: np.ndarray, idf_char: np.ndarray) -> np.ndarray:
+                        stopstems: frozenset, idf_word: np.ndarray, idf_char: np.ndarray,
+                        known=None) -> np.ndarray:
     """``pair_features`` for a few comments, bit-identical, without
     scipy.sparse.  Comment i is document ``comment_docs[i]`` of
     ``comment_enc`` (the batch's ``featurizer.encode`` output)."""
@@ -264,4 +270,4 @@ def pair_features_small(comment_texts: list[str], comment_norms: list[str], comm
         cos_c[i] = _row_sum(a.cu[ia] * b.cu[ib])
         cos_ci[i] = _row_sum(a.ci[ia] * b.ci[ib])
     return _pair_rows(n, comment_texts, comment_norms, comment_langs, u_norms, idx, stopstems, spam_logits,
-                      cos_c, cos_w, cos_ci, cos_wi, max_idf)
+                      cos_c, cos_w, cos_ci, cos_wi, max_idf, known)

@@ -125,7 +125,7 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
         scores[:, j] = apply_calibration(logits[:, j], kx, ky)
     spam_j = TEXT_HEADS.index("spam")
     ot_logit, ot = _offtopic(model, items, texts, norms, enc, wbl, cbl, eff, logits[:, spam_j], scores[:, spam_j],
-                             vectors)
+                             vectors, signals)
     scores[:, -1] = ot
     empty = np.array([not nm for nm in norms], dtype=bool)
     if empty.any():                     # empty / whitespace-only text: nothing to judge
@@ -133,7 +133,11 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
     return Batch(texts, norms, langs, eff, enc, wbl, cbl, z_ng, vectors, z_sem, signals, logits, ot_logit, scores)
 
 
-def _offtopic(model, items, texts, norms, enc, wbl, cbl, eff_langs, spam_logit, spam_prob, vectors):
+# the comment signals the off-topic pair features reuse instead of matching them again
+_KNOWN = [SIGNAL_NAMES.index(s) for s in ("has_email", "has_phone", "promo")]
+
+
+def _offtopic(model, items, texts, norms, enc, wbl, cbl, eff_langs, spam_logit, spam_prob, vectors, signals):
     """(logit, score) of off_topic.  Without a post or parent only the
     promotion signals remain (``no_context_spam_scale`` x spam)."""
     n = len(items)
@@ -150,13 +154,14 @@ def _offtopic(model, items, texts, norms, enc, wbl, cbl, eff_langs, spam_logit, 
     args = ([texts[i] for i in idx], [norms[i] for i in idx])
     rest = ([ctx[i] for i in idx], cnorms, model.featurizer, spam_logit[idx], [eff_langs[i] for i in idx],
             model.stopstems, model.idf_word, model.idf_char)
+    known = signals[idx][:, _KNOWN]
     if len(idx) <= SMALL_PAIR_BATCH:
-        feats = pair_features_small(*args, enc, idx, *rest)
+        feats = pair_features_small(*args, enc, idx, *rest, known=known)
     else:
         k = model.featurizer.n_ngram_word_blocks
         wb = sum(wbl[1:k], wbl[0]).tocsr()
         cb = (sum(cbl[1:], cbl[0]).tocsr() if cbl else sp.csr_matrix((n, model.featurizer.n_char), dtype=np.float32))
-        feats = pair_features(*args, cb[idx], wb[idx], *rest)
+        feats = pair_features(*args, cb[idx], wb[idx], *rest, known=known)
     cols = {name: feats[:, j] for j, name in enumerate(PAIR_FEATURE_NAMES)}
     if model.semantic:
         uniq: dict[str, int] = {}

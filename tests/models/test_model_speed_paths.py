@@ -26,6 +26,7 @@ TEXTS = [
     "f**k co_nnard #hashtag ###", "ha ha ha ha ha ha ha ha ha ha", "x", "", "   ", "a b", "l'homme d'une qu'il",
     "don't can't it's I'm", "e\u0301te\u0301 cafe\u0301 ﬁne", "Les vélos en ville, la mairie a annoncé des pistes.",
     "mot " * 300, "Straße œuvre ǝ ɑ ɩ ʀ ɴ ᴀ ʙ z\u200be\u200br\u200bo", "s~h~i~t b•i•t•c•h u.s.a. I a m h e r e",
+    "Assistance technique 24/7, appelez le +33 6 12 34 56 78, pas cher, livraison gratuite",
 ]
 CONTEXTS = ["Les vélos en ville", "La mairie a annoncé de nouvelles pistes cyclables rue de Rivoli. " * 5,
             "Recette de la tarte", "you are an idiot", "x", "", "Visit www.x.com 🔥 &amp; сука", "ha ha ha ha"]
@@ -40,7 +41,9 @@ def _random_batch(rnd, k):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_small_pair_path_is_bit_identical(model, seed):
+    from models.signals import SIGNAL_NAMES, comment_signals
     rnd = random.Random(seed)
+    seen_known = 0
     fz = model.featurizer
     for _ in range(25):
         k = rnd.randint(1, SMALL_PAIR_BATCH)
@@ -59,6 +62,15 @@ def test_small_pair_path_is_bit_identical(model, seed):
         fast = pair_features_small(texts, norms, enc, range(k), ctx, cnorms, fz, spam, langs,
                                    model.stopstems, model.idf_word, model.idf_char)
         assert np.array_equal(ref, fast)
+        # the pipeline hands both paths the e-mail, phone and promotion signals it already has
+        known = comment_signals([{"text": t} for t in texts])[:, [SIGNAL_NAMES.index(n) for n in
+                                                                  ("has_email", "has_phone", "promo")]]
+        seen_known += int(known.any())
+        assert np.array_equal(ref, pair_features(texts, norms, cb, wb, ctx, cnorms, fz, spam, langs, model.stopstems,
+                                                 model.idf_word, model.idf_char, known=known))
+        assert np.array_equal(fast, pair_features_small(texts, norms, enc, range(k), ctx, cnorms, fz, spam, langs,
+                                                        model.stopstems, model.idf_word, model.idf_char, known=known))
+    assert seen_known
 
 
 @pytest.mark.parametrize("profile", ["fast", "full"])
