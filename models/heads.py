@@ -13,8 +13,7 @@ import numpy as np
 
 from .records import Record
 
-__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "fit_dataset_average",
-           "average_groups", "dense_kind", "fit_many", "n_jobs"]
+__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
 
 
 def group_weights(keys: list, alpha: float) -> np.ndarray:
@@ -75,69 +74,6 @@ def fit_dense_logreg(E, y, w, C: float, seed: int):
     return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
 
 
-def fit_dataset_average(E, y, w, C: float, seed: int, groups, mode: str = "avg", weights: dict | None = None,
-                        share_written: bool = False):
-    """A semantic head as the mean of one logistic regression per dataset.
-
-    Each dataset with both classes among the rows gets its own fit; the head is
-    the mean of their weights and intercepts, so every dataset counts once,
-    whatever its size or how easily its own style separates.  A mean of linear
-    heads is one linear head: scoring costs what a single head costs.  Rows of a
-    dataset with one class only (a set of toxic comments alone) have no fit of
-    their own and do not count.  ``weights``: a group's weight in the mean
-    (default 1).  ``mode="mix"``: the mean of that head (scaled to the pooled
-    head's spread) and the pooled head."""
-    groups = np.asarray(groups)
-    y = np.asarray(y)
-    w = np.asarray(w, dtype=np.float64)
-    coefs, bs, gw = [], [], []
-    shared = (groups == WRITTEN) if share_written else np.zeros(len(groups), dtype=bool)
-    real_total = float(w[~shared].sum()) or 1.0
-    for g in sorted(set(groups[~shared].tolist())):
-        m = groups == g
-        if len(set(y[m].tolist())) < 2:
-            continue
-        if shared.any():
-            # the project's written rows join every dataset's fit, in the share they have in the pooled fit
-            m = m | shared
-            ww = np.where(shared, w * (w[groups == g].sum() / real_total), w)[m]
-        else:
-            ww = w[m]
-        c, b = fit_dense_logreg(E[m], y[m], ww / ww.mean(), C, seed)   # each fit at the same strength C
-        coefs.append(c.astype(np.float64))
-        bs.append(b)
-        gw.append(float((weights or {}).get(g, 1.0)))
-    if not coefs:
-        return fit_dense_logreg(E, y, w, C, seed)
-    coef, b = np.average(coefs, axis=0, weights=gw), float(np.average(bs, weights=gw))
-    if mode == "mix":
-        cp, bp = fit_dense_logreg(E, y, w, C, seed)
-        sd_p = float(np.std(E @ cp.astype(np.float64))) or 1.0
-        sd_a = float(np.std(E @ coef)) or 1.0
-        coef, b = 0.5 * (cp.astype(np.float64) + coef * sd_p / sd_a), 0.5 * (bp + b * sd_p / sd_a)
-    return coef.astype(np.float32), float(b)
-
-
-WRITTEN = "written"
-
-
-def average_groups(recs, idx, params: dict) -> tuple[list, dict]:
-    """Each row's group for a dataset-average head, and the groups' weights.  The
-    project's written rows (neutral comments, functional sentences, blog spam)
-    form one group: the neutral comments have one class only and would
-    otherwise count for nothing.  ``params["semantic_average_written_weight"]``
-    is that group's weight in the mean."""
-    groups = [WRITTEN if recs[i].info.synthetic else recs[i].dataset for i in idx]
-    return groups, {WRITTEN: float(params.get("semantic_average_written_weight", 1.0))}
-
-
-def dense_kind(params: dict, head: str) -> str:
-    """``"dense"``, or ``"dense:avg"`` / ``"dense:mix"`` for the heads listed in
-    ``params["semantic_average"]`` ({head: mode})."""
-    mode = (params.get("semantic_average") or {}).get(head)
-    return f"dense:{mode}" if mode else "dense"
-
-
 def n_jobs() -> int:
     """Parallel fits: ``COLOMBE_TRAIN_JOBS`` (default 2)."""
     import os
@@ -147,22 +83,16 @@ def n_jobs() -> int:
         return 2
 
 
-def _fit_task(kind: str, M, idx, y, w, C: float, seed: int, score_rows, groups=None, group_weights=None):
-    """One fit on ``M[idx]``; returns (coef, intercept, scores of ``M[score_rows]`` or None).
-    ``kind``: "sparse", "dense", or "dense:avg" / "dense:mix" (``groups``: each row's dataset)."""
-    if kind.startswith("dense:"):
-        mode = kind.split(":", 1)[1]
-        coef, b = fit_dataset_average(M[idx], y, w, C, seed, groups, mode.replace("+written", ""), group_weights,
-                                      share_written=mode.endswith("+written"))
-    else:
-        fit = fit_sparse_logreg if kind == "sparse" else fit_dense_logreg
-        coef, b = fit(M[idx], y, w, C, seed)
+def _fit_task(kind: str, M, idx, y, w, C: float, seed: int, score_rows):
+    """One fit on ``M[idx]``; returns (coef, intercept, scores of ``M[score_rows]`` or None)."""
+    fit = fit_sparse_logreg if kind == "sparse" else fit_dense_logreg
+    coef, b = fit(M[idx], y, w, C, seed)
     z = None if score_rows is None else (M[score_rows] @ coef).astype(np.float64) + b
     return coef, b, z
 
 
 def fit_many(tasks: list[tuple], jobs: int | None = None) -> list:
-    """Run ``(kind, matrix, idx, y, w, C, seed, score_rows[, groups, group_weights])`` fits in parallel
+    """Run ``(kind, matrix, idx, y, w, C, seed, score_rows)`` fits in parallel
     processes (the matrices are memory-mapped once, not copied per task)."""
     jobs = jobs or n_jobs()
     if jobs == 1 or len(tasks) <= 1:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .heads import average_groups, dense_kind, fit_many, head_rows
+from .heads import fit_many, head_rows
 from .names import TEXT_HEADS
 from .framing import FRAME_NAMES
 from .lexicon import LEX_NAMES
@@ -53,25 +53,19 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
             idx, y, w = head_rows(recs, head, rows, run.p, lang=lg, other_lang_weight=olw)
             tasks.append(("sparse", run.X, idx, y, w, run.p["C"], run.seed, te))
         idx, y, w = head_rows(recs, label, rows, run.p)
-        tasks.append((dense_kind(run.p, label), run.E, idx, y, w, run.p["semantic_C"], run.seed, te,
-                      *average_groups(recs, idx, run.p)))
-        if f"{label}@avg" in run.sem_extra:
-            tasks.append(("dense:avg", run.E, idx, y, w, run.p["semantic_C"], run.seed, te,
-                          *average_groups(recs, idx, run.p)))
+        tasks.append(("dense", run.E, idx, y, w, run.p["semantic_C"], run.seed, te))
         plans.append((ds, te, first))
     results = fit_many(tasks)
     h = TEXT_HEADS.index(label)
     j_label = next(j for j, c in enumerate(run.columns) if c[0] == label)
     for ds, te, first in plans:
         z_ng = np.zeros((len(te), len(run.columns)))
-        z_sem = np.zeros((len(te), len(run.sem_columns)))
+        z_sem = np.zeros((len(te), len(TEXT_HEADS)))
         for k, j in enumerate(cols):
             z_ng[:, j] = results[first + k][2]
         z_sem[:, h] = results[first + len(cols)][2]
-        if f"{label}@avg" in run.sem_extra:
-            z_sem[:, run.sem_columns.index(f"{label}@avg")] = results[first + len(cols) + 1][2]
         base = {f"ng:{c}": z_ng[:, j] for j, (c, _, _, _) in enumerate(run.columns)}
-        base.update({f"sem:{t}": z_sem[:, j] for j, t in enumerate(run.sem_columns)})
+        base.update({f"sem:{t}": z_sem[:, j] for j, t in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": run.S[te, j] for j, s in enumerate(SIGNAL_NAMES)})
         base.update({f"frame:{f}": run.Fr[te, j] for j, f in enumerate(FRAME_NAMES)})
         base.update({f"lex:{x}": run.Lx[te, j] for j, x in enumerate(LEX_NAMES)})

@@ -75,7 +75,7 @@ def _stacked(model, base: dict, n: int) -> np.ndarray:
 def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None, norms=None) -> dict:
     base = {f"ng:{c}": z_ng[:, j] for j, c in enumerate(model.ngram_columns)}
     if z_sem is not None:
-        base.update({f"sem:{h}": z_sem[:, j] for j, h in enumerate(model.semantic_columns)})
+        base.update({f"sem:{h}": z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
     base.update({f"sig:{s}": signals[:, j] for j, s in enumerate(SIGNAL_NAMES)})
     if texts is not None:
         frames = frame_signals(texts)

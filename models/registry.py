@@ -115,11 +115,6 @@ class Model:
         self.b = heads["b"].astype(np.float64)
         self.semantic = profile == "full"
         self.Ws = arrays["semantic"]["W"].astype(np.float32)
-        # one column per text head, then any extra semantic inputs (e.g. "toxicity@avg")
-        self.semantic_columns: tuple[str, ...] = tuple(config.get("semantic_columns") or TEXT_HEADS)
-        if self.Ws.shape[1] != len(self.semantic_columns):
-            raise ModelLoadError(f"{path}: semantic.npz has {self.Ws.shape[1]} columns, "
-                                 f"config names {len(self.semantic_columns)}")
         self.bs = arrays["semantic"]["b"].astype(np.float64)
         st = arrays["stack"]
         self.stackers = {}

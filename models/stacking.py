@@ -49,7 +49,7 @@ def input_matrix(names: list[str], base: dict[str, np.ndarray], n: int) -> np.nd
 
 
 def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = (),
-                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = (), sem_extra: tuple[str, ...] = ()) -> list[str]:
+                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = ()) -> list[str]:
     """The inputs of one label's stacker.  ``ngram_extra``: other n-gram
     columns that also score this label (e.g. the French toxicity head).
 
@@ -59,10 +59,7 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
     (out-of-fold n-gram AUC 0.79 against 0.67 for insult).
 
     ``frames``: the framing cues a toxic label also reads, alone and times
-    the toxicity logits ("I don't hate them" keeps the words of hate).
-
-    ``sem_extra``: extra semantic columns (``"<head>@avg"``) the toxic labels
-    also read in ``full``."""
+    the toxicity logits ("I don't hate them" keeps the words of hate)."""
     names = [f"ng:{label}"] + [f"ng:{c}" for c in ngram_extra]
     if profile == "full":
         names.append(f"sem:{label}")
@@ -70,9 +67,6 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
         names.append("ng:toxicity")
         if profile == "full":
             names.append("sem:toxicity")
-    if profile == "full" and (label == "toxicity" or label in SUBLABELS):
-        # extra semantic columns of the toxicity head ("toxicity@avg": the dataset-average head)
-        names += [f"sem:{c}" for c in sem_extra if c.split("@")[0] == "toxicity"]
     names += [f"{x}*fr" for x in list(names)] + ["fr"]
     if label == "toxicity" or label in SUBLABELS:
         tox = ["ng:toxicity"] + (["sem:toxicity"] if profile == "full" else [])

@@ -32,7 +32,7 @@ from .datasets import Catalogue
 from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
-from .heads import average_groups, dense_kind, fit_many, head_rows
+from .heads import fit_many, head_rows
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
 from .offtopic_train import fit_offtopic
 from .framing import FRAME_NAMES, frame_signals
@@ -106,9 +106,6 @@ class TrainingRun:
             for lab, hs in sorted(spec.items()):
                 self.columns.append((hs["name"], lab, lg, float(hs["other_lang_weight"])))
                 self.routing.setdefault(lg, {})[lab] = hs["name"]
-        # the semantic heads' columns: one per text head, then the dataset-average heads added beside them
-        self.sem_extra = tuple(f"{h}@avg" for h in self.p.get("semantic_average_inputs", ()))
-        self.sem_columns = list(TEXT_HEADS) + list(self.sem_extra)
         self.t_start = time.time()
         from tqdm.auto import tqdm
         self.bar = tqdm(total=8, desc="colombe train", disable=not progress, unit="stage", dynamic_ncols=True)
@@ -193,7 +190,7 @@ class TrainingRun:
         fold_of = np.array([self.folds.get(r.dataset, -1) for r in self.recs])
         fitrows = np.array([r.split in ("train", "valid") and r.info.trainable for r in self.recs])
         self.Z_ng_oof = np.full((n, len(self.columns)), np.nan)
-        self.Z_sem_oof = np.full((n, len(self.sem_columns)), np.nan)
+        self.Z_sem_oof = np.full((n, len(TEXT_HEADS)), np.nan)
         tasks, where = [], []
         for k in range(int(self.p["oof_folds"])):
             held = np.where(fitrows & (fold_of == k))[0]
@@ -207,13 +204,8 @@ class TrainingRun:
                 tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, held))
                 where.append(("ng", j, held))
                 if col in TEXT_HEADS:
-                    tasks.append((dense_kind(self.p, col), self.E, idx, y, w, self.p["semantic_C"], self.seed, held,
-                                  *average_groups(self.recs, idx, self.p)))
+                    tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, held))
                     where.append(("sem", TEXT_HEADS.index(col), held))
-                    if f"{col}@avg" in self.sem_extra:
-                        tasks.append(("dense:avg", self.E, idx, y, w, self.p["semantic_C"], self.seed, held,
-                                      *average_groups(self.recs, idx, self.p)))
-                        where.append(("sem", self.sem_columns.index(f"{col}@avg"), held))
         self._stage(f"out-of-fold: {len(tasks)} fits")
         for (kind, j, held), (_, _, z) in zip(where, fit_many(tasks)):
             (self.Z_ng_oof if kind == "ng" else self.Z_sem_oof)[held, j] = z
@@ -226,8 +218,8 @@ class TrainingRun:
         n_feat = self.X.shape[1]
         self.W = np.zeros((n_feat, len(self.columns)), dtype=np.float32)
         self.b = np.zeros(len(self.columns), dtype=np.float64)
-        self.Ws = np.zeros((DIM, len(self.sem_columns)), dtype=np.float32)
-        self.bs = np.zeros(len(self.sem_columns), dtype=np.float64)
+        self.Ws = np.zeros((DIM, len(TEXT_HEADS)), dtype=np.float32)
+        self.bs = np.zeros(len(TEXT_HEADS), dtype=np.float64)
         self.head_info = {}
         tasks, where = [], []
         for j, (col, head, lg, olw) in enumerate(self.columns):
@@ -237,13 +229,8 @@ class TrainingRun:
             tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, None))
             where.append(("ng", j))
             if col in TEXT_HEADS:
-                tasks.append((dense_kind(self.p, col), self.E, idx, y, w, self.p["semantic_C"], self.seed, None,
-                              *average_groups(self.recs, idx, self.p)))
+                tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, None))
                 where.append(("sem", TEXT_HEADS.index(col)))
-                if f"{col}@avg" in self.sem_extra:
-                    tasks.append(("dense:avg", self.E, idx, y, w, self.p["semantic_C"], self.seed, None,
-                                  *average_groups(self.recs, idx, self.p)))
-                    where.append(("sem", self.sem_columns.index(f"{col}@avg")))
             self.head_info[col] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
                                    "datasets": sorted({self.recs[i].dataset for i in idx[y == 1]})}
         self._stage(f"heads: {len(tasks)} fits")
@@ -259,7 +246,7 @@ class TrainingRun:
     # -- 5 ---------------------------------------------------------------------------------
     def base_columns(self, Z_ng: np.ndarray, Z_sem: np.ndarray) -> dict[str, np.ndarray]:
         base = {f"ng:{col}": Z_ng[:, j] for j, (col, _, _, _) in enumerate(self.columns)}
-        base.update({f"sem:{h}": Z_sem[:, j] for j, h in enumerate(self.sem_columns)})
+        base.update({f"sem:{h}": Z_sem[:, j] for j, h in enumerate(TEXT_HEADS)})
         base.update({f"sig:{s}": self.S[:, j] for j, s in enumerate(SIGNAL_NAMES)})
         base.update({f"frame:{f}": self.Fr[:, j] for j, f in enumerate(FRAME_NAMES)})
         base.update({f"lex:{x}": self.Lx[:, j] for j, x in enumerate(LEX_NAMES)})
@@ -278,7 +265,7 @@ class TrainingRun:
         for profile in PROFILES:
             for label in TEXT_HEADS:
                 extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
-                names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES, self.sem_extra)
+                names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES)
                 idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
                 ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
                 if profile == "full":
@@ -324,7 +311,6 @@ class TrainingRun:
             "version": self.version,
             "labels": list(LABELS),
             "text_heads": list(TEXT_HEADS),
-            "semantic_columns": list(self.sem_columns),
             "ngram_columns": all_cols,
             "routing": self.routing,
             "features": self.fcfg.to_json(),
