@@ -76,4 +76,3 @@ def frame_signals(texts: list[str]) -> np.ndarray:
         out[i, 0] = min(2, neg)
         out[i, 1] = min(2, rep)
     return out
-

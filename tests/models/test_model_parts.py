@@ -178,7 +178,6 @@ def test_framing_cues_count_negation_and_reporting():
     assert F[3].tolist() == [0, 0] and F[4].tolist() == [0, 0]
 
 
-
 def test_framing_word_sets_count_like_the_patterns(data_dir):
     """The set lookups give the counts of the two patterns that define the cues, on real
     comments of every shared dataset and on the edge cases of the patterns."""
@@ -199,6 +198,7 @@ def test_framing_word_sets_count_like_the_patterns(data_dir):
     assert (frame_signals(texts) == reference).all()
     for t in texts:                     # the counts themselves, below the cap of 2 too
         assert _counts(t[:3000]) == (len(_NEG_RE.findall(t[:3000])), len(_REPORT_RE.findall(t[:3000]))), t
+
 
 def test_framing_inputs_only_for_the_toxic_labels():
     from models.stacking import stack_inputs
