@@ -31,6 +31,12 @@ FR_BAD_NOUNS = ["des parasites", "des animaux", "des rats", "des sous-hommes", "
                 "une plaie", "des déchets"]
 FR_BAD_ADJ = ["répugnants", "inférieurs", "tous des criminels", "une honte pour ce pays", "tous des voleurs", "débiles"]
 
+# bare forms for "calling {G} {B}" / "traiter {G} de {B}", adjectives that agree with a plural group
+EN_BARE = ["vermin", "parasites", "animals", "rats", "scum", "cockroaches", "savages", "filth"]
+EN_PURE_ADJ = ["disgusting", "worthless", "inferior", "dangerous", "stupid", "lazy", "violent", "dirty"]
+FR_BARE = ["parasites", "vermine", "rats", "sous-hommes", "cafards", "animaux", "déchets", "sauvages"]
+FR_PURE_ADJ = ["répugnants", "inférieurs", "dangereux", "stupides", "paresseux", "violents", "sales", "bêtes"]
+
 EN_HATE = ["I hate {G}.", "{G} are {N}.", "All {G} are {A}.", "{G} should be thrown out of this country.",
            "I can't stand {G}, they are {N}.", "We need to get rid of {G} once and for all.",
            "{G} are {A} and always will be.", "Honestly, {G} make me sick."]
@@ -51,6 +57,27 @@ EN_COUNTER = ["Calling {G} {N} is hateful and wrong.", "Saying that {G} are {A} 
               "The article shows how old pamphlets described {G} as {N}.",
               "At work my friend was told that {G} are {N}, and nobody reacted. Shameful.",
               "Stop repeating that {G} are {A}; it hurts real people."]
+EN_NEGATED_2 = ["I have nothing against {G}.", "{G} are not the problem here, bad policies are.",
+                "I refuse to believe that {G} are {A}.", "I don't despise {G}; what I despise is cruelty.",
+                "There is nothing {J} about {G}.", "No one in this thread thinks {G} are {N}.",
+                "{G} don't deserve any of the hatred they get.", "I do not see {G} as {B} in any way.",
+                "Not for one moment have I thought that {G} were {J}.", "{G} are no more {J} than anyone else.",
+                "You won't hear me say {G} are {B}, ever.", "My family has never looked down on {G}."]
+EN_COUNTER_2 = ["Whoever wrote that {G} are {N} has clearly never met any of them.",
+                "Comments claiming {G} are {B} are why I stopped reading that forum.",
+                "The old claim that {G} are {J} has been debunked again and again.",
+                "Labelling {G} as {B} is how persecution starts.",
+                "Slurs against {G} are never acceptable, not even as a joke.",
+                "The hatred aimed at {G} online keeps growing, and it frightens me.",
+                "He was fined for calling {G} {B} in public, and rightly so.",
+                "The documentary shows how a newspaper portrayed {G} as {B} to win votes.",
+                "Teachers should explain why saying {G} are {J} is bigotry.",
+                "The graffiti saying {G} are {B} was painted over this morning, good riddance.",
+                "Hearing a politician call {G} {B} on the radio made me angry.",
+                "Quoting someone who says {G} are {J} does not make it any less false."]
+EN_HATE_2 = ["Why are {G} always so {J}?", "In my opinion {G} are {B} and nothing will change that.",
+             "Honestly, the world would be better off without {G}.", "{G} are a cancer on this society.",
+             "Never trust {G}, they are {J} by nature.", "Typical of {G}, {J} as always."]
 EN_POSITIVE = ["{G} are human beings like everyone else.", "I love my {G} neighbours.",
                "{G} have the same rights as everyone in this country.", "Many {G} read this blog and we welcome them.",
                "I'm proud to stand with {G}.", "{G} have contributed a lot to this city."]
@@ -100,6 +127,28 @@ FR_COUNTER = ["Traiter {G} de parasites, c'est de la haine pure.", "Dire que {G}
               "L'article montre comment les tracts d'époque décrivaient {G} comme {N}.",
               "Au travail, on a dit à mon amie que {G} sont {N}, et personne n'a réagi. C'est grave.",
               "Arrêtez de répéter que {G} sont {A}, ça blesse des gens bien réels."]
+FR_NEGATED_2 = ["Je n'ai rien contre {G}.", "{G} ne sont pas le problème, ce sont les mauvaises politiques.",
+                "Je refuse de croire que {G} sont {A}.", "Je ne méprise pas {G}, ce que je méprise, c'est la cruauté.",
+                "Il n'y a rien de honteux à faire partie {D2}.", "Personne dans ce fil ne pense que {G} sont {N}.",
+                "{G} ne méritent pas toute cette haine.", "Je ne vois pas du tout {G} comme {N}.",
+                "Pas une seconde je n'ai pensé que {G} étaient {J}.", "{G} ne sont pas plus {J} que les autres.",
+                "Vous ne m'entendrez jamais dire que {G} sont des {B}.", "Dans ma famille, on n'a jamais méprisé {G}."]
+FR_COUNTER_2 = ["Celui qui a écrit que {G} sont {N} n'en a visiblement jamais rencontré.",
+                "Les commentaires qui traitent {G} de {B}, c'est pour ça que j'ai quitté ce forum.",
+                "La vieille rengaine selon laquelle {G} seraient {J} a été démentie cent fois.",
+                "Qualifier {G} de {B}, c'est comme ça que commencent les persécutions.",
+                "Les insultes visant {G} ne sont jamais acceptables, même pour rire.",
+                "La haine envers {G} sur les réseaux ne cesse de grandir, et ça me fait peur.",
+                "Il a été condamné pour avoir traité {G} de {B} en public, et c'est tant mieux.",
+                "Le documentaire montre comment un journal présentait {G} comme {N} pour gagner des voix.",
+                "Les enseignants devraient expliquer pourquoi dire que {G} sont {J} relève de l'intolérance.",
+                "Le tag disant que {G} sont des {B} a été effacé ce matin, bon débarras.",
+                "Entendre un élu traiter {G} de {B} à la radio m'a mis en colère.",
+                "Citer quelqu'un qui dit que {G} sont {J} ne rend pas la phrase moins fausse."]
+FR_HATE_2 = ["Pourquoi faut-il que {G} soient toujours aussi {J} ?", "À mon avis, {G} sont des {B} et rien n'y changera.",
+             "Franchement, le monde se porterait mieux sans {G}.", "{G} sont un cancer pour cette société.",
+             "Il ne faut jamais faire confiance à ces gens-là, {G} sont {J} par nature.",
+             "Toujours pareil avec {G}, {J} comme d'habitude."]
 FR_POSITIVE = ["{G} sont des êtres humains comme les autres.", "J'aime beaucoup mes voisins, {G} compris.",
                "{G} ont les mêmes droits que tout le monde.", "Beaucoup {D} lisent ce blog et ils sont les bienvenus.",
                "Je suis fier de soutenir {G}.", "{G} ont beaucoup apporté à notre ville."]
@@ -126,11 +175,15 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
     rows: list[dict] = []
 
     def add(lang, label, cat, templates, groups, nouns, adjs, extra=None):
+        bare, pure = (FR_BARE, FR_PURE_ADJ) if lang == "fr" else (EN_BARE, EN_PURE_ADJ)
         for t in templates:
             for _ in range(per_template):
                 g = rng.choice(groups)
                 gs, gd = (g if isinstance(g, tuple) else (g, g))
-                text = t.format(G=gs, D=gd, N=rng.choice(nouns), A=rng.choice(adjs),
+                # "faire partie des X": the partitive after "de"
+                d2 = "des " + gd[4:] if gd.startswith("des ") else gd
+                text = t.format(G=gs, D=gd, D2=d2, N=rng.choice(nouns), A=rng.choice(adjs),
+                                B=rng.choice(bare) if "{B}" in t else "", J=rng.choice(pure) if "{J}" in t else "",
                                 P=rng.choice(FR_PEOPLE if lang == "fr" else EN_PEOPLE))
                 rows.append({"text": _cap(text), "lang": lang, "label": label, "fine_label": cat, **(extra or {})})
 
@@ -150,6 +203,12 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
             g = rng.choice(groups)
             text = f"{rng.choice(opens)} {rng.choice(ends).format(G=g[0] if isinstance(g, tuple) else g)}"
             rows.append({"text": _cap(text), "lang": lang, "label": "clean", "fine_label": "hopeful"})
+    # the second wave, drawn after the first so the first's rows stay what they were
+    for lang, L in (("en", "EN"), ("fr", "FR")):
+        groups, nouns, adjs = globals()[f"{L}_GROUPS"], globals()[f"{L}_BAD_NOUNS"], globals()[f"{L}_BAD_ADJ"]
+        add(lang, "toxic", "hate", globals()[f"{L}_HATE_2"], groups, nouns, adjs, {"identity_hate": "1"})
+        add(lang, "clean", "negated", globals()[f"{L}_NEGATED_2"], groups, nouns, adjs)
+        add(lang, "clean", "counter_speech", globals()[f"{L}_COUNTER_2"], groups, nouns, adjs)
     seen: set = set()
     out = []
     for r in rows:
