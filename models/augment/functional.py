@@ -78,6 +78,11 @@ EN_COUNTER_2 = ["Whoever wrote that {G} are {N} has clearly never met any of the
 EN_HATE_2 = ["Why are {G} always so {J}?", "In my opinion {G} are {B} and nothing will change that.",
              "Honestly, the world would be better off without {G}.", "{G} are a cancer on this society.",
              "Never trust {G}, they are {J} by nature.", "Typical of {G}, {J} as always."]
+# short statements about a group, warm or plain: the kind of comment a keyword model holds for naming a group
+EN_PLAIN = ["I really like {G}.", "{G} are welcome on this blog.", "Several {G} work in my office.",
+            "{G} live in every part of this country.", "Are there many {G} in your town?", "Respect to {G}.",
+            "I grew up around {G}.", "{G} deserve to be treated with dignity.", "Some of my best teachers were {G}.",
+            "{G} are part of our history too."]
 EN_POSITIVE = ["{G} are human beings like everyone else.", "I love my {G} neighbours.",
                "{G} have the same rights as everyone in this country.", "Many {G} read this blog and we welcome them.",
                "I'm proud to stand with {G}.", "{G} have contributed a lot to this city."]
@@ -149,6 +154,10 @@ FR_HATE_2 = ["Pourquoi faut-il que {G} soient toujours aussi {J} ?", "À mon avi
              "Franchement, le monde se porterait mieux sans {G}.", "{G} sont un cancer pour cette société.",
              "Il ne faut jamais faire confiance à ces gens-là, {G} sont {J} par nature.",
              "Toujours pareil avec {G}, {J} comme d'habitude."]
+FR_PLAIN = ["J'aime beaucoup {G}.", "{G} sont les bienvenus sur ce blog.", "Il y a plusieurs {B2} dans mon bureau.",
+            "{G} vivent partout dans ce pays.", "Est-ce qu'il y a {D} dans votre ville ?", "Respect aux {B2}.",
+            "J'ai grandi avec {G}.", "{G} méritent d'être traités avec dignité.",
+            "Parmi mes meilleurs profs, il y avait {D}.", "{G} font aussi partie de notre histoire."]
 FR_POSITIVE = ["{G} sont des êtres humains comme les autres.", "J'aime beaucoup mes voisins, {G} compris.",
                "{G} ont les mêmes droits que tout le monde.", "Beaucoup {D} lisent ce blog et ils sont les bienvenus.",
                "Je suis fier de soutenir {G}.", "{G} ont beaucoup apporté à notre ville."]
@@ -182,7 +191,7 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
                 gs, gd = (g if isinstance(g, tuple) else (g, g))
                 # "faire partie des X": the partitive after "de"
                 d2 = "des " + gd[4:] if gd.startswith("des ") else gd
-                text = t.format(G=gs, D=gd, D2=d2, N=rng.choice(nouns), A=rng.choice(adjs),
+                text = t.format(G=gs, D=gd, D2=d2, B2=gd[4:] if gd.startswith("des ") else gd, N=rng.choice(nouns), A=rng.choice(adjs),
                                 B=rng.choice(bare) if "{B}" in t else "", J=rng.choice(pure) if "{J}" in t else "",
                                 P=rng.choice(FR_PEOPLE if lang == "fr" else EN_PEOPLE))
                 rows.append({"text": _cap(text), "lang": lang, "label": label, "fine_label": cat, **(extra or {})})
@@ -209,6 +218,7 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
         add(lang, "toxic", "hate", globals()[f"{L}_HATE_2"], groups, nouns, adjs, {"identity_hate": "1"})
         add(lang, "clean", "negated", globals()[f"{L}_NEGATED_2"], groups, nouns, adjs)
         add(lang, "clean", "counter_speech", globals()[f"{L}_COUNTER_2"], groups, nouns, adjs)
+        add(lang, "clean", "positive", globals()[f"{L}_PLAIN"], groups, nouns, adjs)
     seen: set = set()
     out = []
     for r in rows:
