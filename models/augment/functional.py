@@ -134,7 +134,7 @@ FR_COUNTER = ["Traiter {G} de parasites, c'est de la haine pure.", "Dire que {G}
               "Arrêtez de répéter que {G} sont {A}, ça blesse des gens bien réels."]
 FR_NEGATED_2 = ["Je n'ai rien contre {G}.", "{G} ne sont pas le problème, ce sont les mauvaises politiques.",
                 "Je refuse de croire que {G} sont {A}.", "Je ne méprise pas {G}, ce que je méprise, c'est la cruauté.",
-                "Il n'y a rien de honteux à faire partie {D2}.", "Personne dans ce fil ne pense que {G} sont {N}.",
+                "Il n'y a rien de honteux à faire partie {D}.", "Personne dans ce fil ne pense que {G} sont {N}.",
                 "{G} ne méritent pas toute cette haine.", "Je ne vois pas du tout {G} comme {N}.",
                 "Pas une seconde je n'ai pensé que {G} étaient {J}.", "{G} ne sont pas plus {J} que les autres.",
                 "Vous ne m'entendrez jamais dire que {G} sont des {B}.", "Dans ma famille, on n'a jamais méprisé {G}."]
@@ -189,9 +189,9 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
             for _ in range(per_template):
                 g = rng.choice(groups)
                 gs, gd = (g if isinstance(g, tuple) else (g, g))
-                # "faire partie des X": the partitive after "de"
-                d2 = "des " + gd[4:] if gd.startswith("des ") else gd
-                text = t.format(G=gs, D=gd, D2=d2, B2=gd[4:] if gd.startswith("des ") else gd, N=rng.choice(nouns), A=rng.choice(adjs),
+                bare_group = gd[4:] if gd.startswith("des ") else gd      # "plusieurs Roms", "aux Roms"
+                # B and J are drawn only where a template uses them: the first wave's rows stay what they were
+                text = t.format(G=gs, D=gd, B2=bare_group, N=rng.choice(nouns), A=rng.choice(adjs),
                                 B=rng.choice(bare) if "{B}" in t else "", J=rng.choice(pure) if "{J}" in t else "",
                                 P=rng.choice(FR_PEOPLE if lang == "fr" else EN_PEOPLE))
                 rows.append({"text": _cap(text), "lang": lang, "label": label, "fine_label": cat, **(extra or {})})
@@ -212,13 +212,14 @@ def functional_rows(seed: int = 7, per_template: int = 10) -> list[dict]:
             g = rng.choice(groups)
             text = f"{rng.choice(opens)} {rng.choice(ends).format(G=g[0] if isinstance(g, tuple) else g)}"
             rows.append({"text": _cap(text), "lang": lang, "label": "clean", "fine_label": "hopeful"})
-    # the second wave, drawn after the first so the first's rows stay what they were
-    for lang, L in (("en", "EN"), ("fr", "FR")):
-        groups, nouns, adjs = globals()[f"{L}_GROUPS"], globals()[f"{L}_BAD_NOUNS"], globals()[f"{L}_BAD_ADJ"]
-        add(lang, "toxic", "hate", globals()[f"{L}_HATE_2"], groups, nouns, adjs, {"identity_hate": "1"})
-        add(lang, "clean", "negated", globals()[f"{L}_NEGATED_2"], groups, nouns, adjs)
-        add(lang, "clean", "counter_speech", globals()[f"{L}_COUNTER_2"], groups, nouns, adjs)
-        add(lang, "clean", "positive", globals()[f"{L}_PLAIN"], groups, nouns, adjs)
+    # the second and third waves, drawn after the first so the first's rows stay what they were
+    for lang, groups, nouns, adjs, hate, negated, counter, plain in (
+            ("en", EN_GROUPS, EN_BAD_NOUNS, EN_BAD_ADJ, EN_HATE_2, EN_NEGATED_2, EN_COUNTER_2, EN_PLAIN),
+            ("fr", FR_GROUPS, FR_BAD_NOUNS, FR_BAD_ADJ, FR_HATE_2, FR_NEGATED_2, FR_COUNTER_2, FR_PLAIN)):
+        add(lang, "toxic", "hate", hate, groups, nouns, adjs, {"identity_hate": "1"})
+        add(lang, "clean", "negated", negated, groups, nouns, adjs)
+        add(lang, "clean", "counter_speech", counter, groups, nouns, adjs)
+        add(lang, "clean", "positive", plain, groups, nouns, adjs)
     seen: set = set()
     out = []
     for r in rows:
