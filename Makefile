@@ -12,6 +12,7 @@ help:
 	@echo "make test   - install dev dependencies, start Redis + PostgreSQL if needed, run the whole suite"
 	@echo "make train  - rebuild the bundled model artifact from ../shared/data (about 30-45 min; sentence vectors cached in ~/.cache/colombe)"
 	@echo "make bench-model - both model profiles vs alt-profanity-check: in-split, leave-one-dataset-out, never-seen, speed"
+	@echo "                   (FUNCTIONAL='hatecheck.csv mhc_fr.csv' adds HateCheck-format functional suites)"
 	@echo "make bench  - throughput, latency and memory of the production setup on loopback"
 	@echo "make bench-site - per-site learning: site model vs global vs TF-IDF after 600 decisions, training time, scoring ratio"
 	@echo "make chaos  - fault tests: kill workers, stop Redis, restart PostgreSQL, sustained load"
@@ -54,7 +55,7 @@ train: $(RUN_STAMP)
 bench-model: $(RUN_STAMP)
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install -q -r bench/requirements-model-bench.txt
-	.venv-bench/bin/python bench/model_bench.py --json-out bench/results/model_bench.json
+	.venv-bench/bin/python bench/model_bench.py --json-out bench/results/model_bench.json $(foreach f,$(FUNCTIONAL),--functional $(f))
 
 bench: $(DEV_STAMP) services
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }

@@ -57,14 +57,12 @@ def _auc(pos: list[float], neg: list[float]) -> float | None:
 
 
 def check(cases: list[dict], model) -> dict:
-    from service.core.policy import decide, default_policy
     results = model.score_batch([{"text": c["text"]} for c in cases])
-    policy = default_policy(model.labels, model.thresholds)
     tox = [r["scores"]["toxicity"] for r in results]
-    held = []
-    for r in results:
-        status, reasons = decide(r["scores"], policy)
-        held.append(status != "approved" and bool({x["label"] for x in reasons} & TOXIC_LABELS))
+    # held for a toxic label by the default site policy (its thresholds are the model's hold points;
+    # models only, so the script also runs in the bench environment without the service)
+    hold_at = {lab: model.hold_threshold(lab) for lab in TOXIC_LABELS}
+    held = [any(r["scores"][lab] >= t for lab, t in hold_at.items()) for r in results]
     hate = [s for s, c in zip(tox, cases) if c["hateful"]]
     kinds = sorted({c["kind"] for c in cases})
     by_kind = {k: _auc(hate, [s for s, c in zip(tox, cases) if c["kind"] == k])

@@ -96,12 +96,32 @@ def fmt(v):
     return "-" if v is None else f"{v:.3f}"
 
 
+def functional_suites(paths, models, predict_prob) -> dict:
+    """Per file: ``bench/functional_check.py``'s figures for each profile, and the
+    same two ROC AUCs for alt-profanity-check."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from functional_check import CORE, _auc, check, read_cases
+    out = {}
+    for path in paths:
+        cases = read_cases(pathlib.Path(path))
+        blk = {p: check(cases, m) for p, m in models.items()}
+        s = predict_prob([c["text"] for c in cases]).tolist()
+        hate = [v for v, c in zip(s, cases) if c["hateful"]]
+        blk["alt-profanity-check"] = {
+            "auc_all": _auc(hate, [v for v, c in zip(s, cases) if not c["hateful"]]),
+            "auc_core": _auc(hate, [v for v, c in zip(s, cases) if c["kind"] in CORE])}
+        out[pathlib.Path(path).name] = blk
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="artifact folder (default: bundled)")
     ap.add_argument("--data", default=str((REPO.parent / "shared" / "data").resolve()))
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--no-speed", action="store_true", help="quality figures only")
+    ap.add_argument("--functional", action="append", default=[], metavar="CSV",
+                    help="a HateCheck or Multilingual HateCheck cases file (repeatable; see bench/functional_check.py)")
     args = ap.parse_args(argv)
     core = pin_one_core()
     from profanity_check import predict_prob
@@ -155,6 +175,8 @@ def main(argv=None):
     vals = [v for v in apc_lodo.values() if v is not None]
     res["lodo_alt-profanity-check_mean"] = round(float(np.mean(vals)), 4) if vals else None
     res["lodo_alt-profanity-check_worst"] = min(vals) if vals else None
+    if args.functional:
+        res["functional"] = functional_suites(args.functional, models, predict_prob)
     if not args.no_speed:
         res["speed"] = {}
         for p, m in models.items():
@@ -184,6 +206,11 @@ def main(argv=None):
     print("never seen (non-commercial sets, evaluation only)")
     for key, blk in never.items():
         print(f"  {key[:52]:52} {fmt(blk['full']):>8} {fmt(blk['fast']):>8} {fmt(blk['alt-profanity-check']):>20}")
+    if res.get("functional"):
+        print("functional suites (HateCheck format; never trained on): all non-hateful / core kinds")
+        for name, blk in res["functional"].items():
+            cells = [f"{blk[k]['auc_all']} / {blk[k]['auc_core']}" for k in kinds]
+            print(f"  {name[:52]:52} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15}")
     if "speed" in res:
         print("one core:")
         for p, s in res["speed"].items():
