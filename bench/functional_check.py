@@ -34,8 +34,10 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from models.names import TEXT_HEADS  # noqa: E402  (after the repo is on the path)
+
 CORE = ("negate_neg_nh", "counter_quote_nh", "counter_ref_nh", "ident_neutral_nh", "ident_pos_nh")
-TOXIC_LABELS = {"toxicity", "severe_toxicity", "insult", "threat", "identity_attack", "obscene"}
+TOXIC_LABELS = tuple(h for h in TEXT_HEADS if h != "spam")
 
 
 def read_cases(path: pathlib.Path) -> list[dict]:
@@ -56,23 +58,27 @@ def _auc(pos: list[float], neg: list[float]) -> float | None:
     return round(float(roc_auc_score([1] * len(pos) + [0] * len(neg), pos + neg)), 4)
 
 
+def aucs(cases: list[dict], scores: list[float]) -> dict:
+    """ROC AUC of the hateful cases against all non-hateful ones, the core kinds, and each kind."""
+    hate = [s for s, c in zip(scores, cases) if c["hateful"]]
+    kinds = sorted({c["kind"] for c in cases if not c["hateful"]})
+    return {"auc_all": _auc(hate, [s for s, c in zip(scores, cases) if not c["hateful"]]),
+            "auc_core": _auc(hate, [s for s, c in zip(scores, cases) if c["kind"] in CORE]),
+            "by_kind": {k: _auc(hate, [s for s, c in zip(scores, cases) if c["kind"] == k]) for k in kinds}}
+
+
 def check(cases: list[dict], model) -> dict:
     results = model.score_batch([{"text": c["text"]} for c in cases])
-    tox = [r["scores"]["toxicity"] for r in results]
     # held for a toxic label by the default site policy (its thresholds are the model's hold points;
     # models only, so the script also runs in the bench environment without the service)
     hold_at = {lab: model.hold_threshold(lab) for lab in TOXIC_LABELS}
-    held = [any(r["scores"][lab] >= t for lab, t in hold_at.items()) for r in results]
-    hate = [s for s, c in zip(tox, cases) if c["hateful"]]
-    kinds = sorted({c["kind"] for c in cases})
-    by_kind = {k: _auc(hate, [s for s, c in zip(tox, cases) if c["kind"] == k])
-               for k in kinds if not k.endswith("_h")}
-    share = {k: round(sum(h for h, c in zip(held, cases) if c["kind"] == k) /
-                      sum(1 for c in cases if c["kind"] == k), 3) for k in kinds}
-    return {"model": model.version, "profile": model.profile, "cases": len(cases), "hateful": len(hate),
-            "auc_all": _auc(hate, [s for s, c in zip(tox, cases) if not c["hateful"]]),
-            "auc_core": _auc(hate, [s for s, c in zip(tox, cases) if c["kind"] in CORE]),
-            "by_kind": by_kind, "held": share}
+    held: dict[str, list[bool]] = {}
+    for r, c in zip(results, cases):
+        held.setdefault(c["kind"], []).append(any(r["scores"][lab] >= t for lab, t in hold_at.items()))
+    return {"model": model.version, "profile": model.profile, "cases": len(cases),
+            "hateful": sum(c["hateful"] for c in cases),
+            **aucs(cases, [r["scores"]["toxicity"] for r in results]),
+            "held": {k: round(sum(v) / len(v), 3) for k, v in sorted(held.items())}}
 
 
 def main(argv=None) -> int:

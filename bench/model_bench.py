@@ -100,16 +100,12 @@ def functional_suites(paths, models, predict_prob) -> dict:
     """Per file: ``bench/functional_check.py``'s figures for each profile, and the
     same two ROC AUCs for alt-profanity-check."""
     sys.path.insert(0, str(REPO / "bench"))
-    from functional_check import CORE, _auc, check, read_cases
+    from functional_check import aucs, check, read_cases
     out = {}
     for path in paths:
         cases = read_cases(pathlib.Path(path))
         blk = {p: check(cases, m) for p, m in models.items()}
-        s = predict_prob([c["text"] for c in cases]).tolist()
-        hate = [v for v, c in zip(s, cases) if c["hateful"]]
-        blk["alt-profanity-check"] = {
-            "auc_all": _auc(hate, [v for v, c in zip(s, cases) if not c["hateful"]]),
-            "auc_core": _auc(hate, [v for v, c in zip(s, cases) if c["kind"] in CORE])}
+        blk["alt-profanity-check"] = aucs(cases, predict_prob([c["text"] for c in cases]).tolist())
         out[pathlib.Path(path).name] = blk
     return out
 
