@@ -52,10 +52,39 @@ def head_rows(recs: list[Record], head: str, rows, params: dict, trainable_only:
                          (params.get("augment_weights", {}).get(r.dataset, params.get("neutral_weight", 1.0))
                           if r.info.synthetic else 1.0))
     w = group_weights(keys, params["class_weight_alpha"]) * np.array(extra)
+    power = float(params.get("identity_reweight", {}).get(head, 0.0))
+    if power and len(w):
+        w = w * identity_factors([recs[i] for i in idx], np.array(y), w, power)
     if head == "spam" and len(w):
         # the spam sets' groups each weigh as much as all "other" rows together
         w = w / w.mean()
     return np.array(idx, dtype=np.int64), np.array(y, dtype=np.int64), w
+
+
+def identity_factors(rows: list[Record], y: np.ndarray, w: np.ndarray, power: float) -> np.ndarray:
+    """Instance weights that make naming a group independent of the label
+    inside each (dataset, language) of real comments (Zhang et al., 2020):
+    a row's weight is multiplied by (P(y) / P(y | names a group or not)) **
+    ``power``, every probability weighed by ``w``.  Written rows and sets
+    with one class, or with no row naming a group, keep their weights."""
+    from .identity import names_group
+    f = np.ones(len(rows))
+    named = np.array([names_group(r.norm) for r in rows])
+    by_set: dict = {}
+    for k, r in enumerate(rows):
+        if not r.info.synthetic:
+            by_set.setdefault((r.dataset, r.lang), []).append(k)
+    for ks in by_set.values():
+        ks = np.array(ks)
+        yk, wk, nk = y[ks], w[ks], named[ks]
+        p = float((wk * yk).sum() / wk.sum())
+        if not 0 < p < 1 or nk.all() or not nk.any():
+            continue
+        for m in (nk, ~nk):
+            pm = float((wk[m] * yk[m]).sum() / wk[m].sum())
+            if 0 < pm < 1:
+                f[ks[m]] = np.where(yk[m] == 1, p / pm, (1 - p) / (1 - pm)) ** power
+    return f
 
 
 def fit_sparse_logreg(X, y, w, C: float, seed: int):
