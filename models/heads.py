@@ -13,7 +13,7 @@ import numpy as np
 
 from .records import Record
 
-__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
+__all__ = ["group_weights", "head_rows", "CENTRED_LANGS", "language_means", "center_by_language", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
 
 
 def group_weights(keys: list, alpha: float) -> np.ndarray:
@@ -85,6 +85,35 @@ def identity_factors(rows: list[Record], y: np.ndarray, w: np.ndarray, power: fl
             if 0 < pm < 1:
                 f[ks[m]] = np.where(yk[m] == 1, p / pm, (1 - p) / (1 - pm)) ** power
     return f
+
+
+CENTRED_LANGS = ("en", "fr")
+
+
+def language_means(E: np.ndarray, recs: list[Record], rows) -> dict[str, np.ndarray]:
+    """Each language's mean sentence vector over ``rows``: the mean of its toxic
+    rows' mean and its clean rows' mean, so that a language whose data holds more
+    toxic comments does not get a more toxic mean.  Subtracted before the semantic
+    heads (``center_by_language``), it takes the language out of the shared space
+    (Libovický et al., 2020): a head cannot learn that French is toxic because
+    the French training sets are, and what it learns in English reads French."""
+    out = {}
+    for lg in CENTRED_LANGS:
+        parts = []
+        for label in ("toxic", "clean"):
+            idx = [i for i in rows if recs[i].lang == lg and recs[i].label == label]
+            if idx:
+                parts.append(E[idx].astype(np.float64).mean(axis=0))
+        out[lg] = np.mean(parts, axis=0) if parts else np.zeros(E.shape[1])
+    return out
+
+
+def center_by_language(E: np.ndarray, langs: list[str], means: dict[str, np.ndarray]) -> np.ndarray:
+    """``E`` minus each row's language mean (the mean of the means for any other language)."""
+    other = np.mean([means[lg] for lg in CENTRED_LANGS], axis=0)
+    M = np.stack([means.get(lg, other) for lg in CENTRED_LANGS] + [other]).astype(np.float32)
+    pos = {lg: k for k, lg in enumerate(CENTRED_LANGS)}
+    return (E - M[[pos.get(lg, len(CENTRED_LANGS)) for lg in langs]]).astype(np.float32)
 
 
 def fit_sparse_logreg(X, y, w, C: float, seed: int):
