@@ -13,7 +13,7 @@ import numpy as np
 
 from .records import Record
 
-__all__ = ["group_weights", "head_rows", "CENTRED_LANGS", "language_means", "center_by_language", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
+__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
 
 
 def group_weights(keys: list, alpha: float) -> np.ndarray:
@@ -52,68 +52,10 @@ def head_rows(recs: list[Record], head: str, rows, params: dict, trainable_only:
                          (params.get("augment_weights", {}).get(r.dataset, params.get("neutral_weight", 1.0))
                           if r.info.synthetic else 1.0))
     w = group_weights(keys, params["class_weight_alpha"]) * np.array(extra)
-    power = float(params.get("identity_reweight", {}).get(head, 0.0))
-    if power and len(w):
-        w = w * identity_factors([recs[i] for i in idx], np.array(y), w, power)
     if head == "spam" and len(w):
         # the spam sets' groups each weigh as much as all "other" rows together
         w = w / w.mean()
     return np.array(idx, dtype=np.int64), np.array(y, dtype=np.int64), w
-
-
-def identity_factors(rows: list[Record], y: np.ndarray, w: np.ndarray, power: float) -> np.ndarray:
-    """Instance weights that make naming a group independent of the label
-    inside each (dataset, language) of real comments (Zhang et al., 2020):
-    a row's weight is multiplied by (P(y) / P(y | names a group or not)) **
-    ``power``, every probability weighed by ``w``.  Written rows and sets
-    with one class, or with no row naming a group, keep their weights."""
-    from .identity import names_group
-    f = np.ones(len(rows))
-    named = np.array([names_group(r.norm) for r in rows])
-    by_set: dict = {}
-    for k, r in enumerate(rows):
-        if not r.info.synthetic:
-            by_set.setdefault((r.dataset, r.lang), []).append(k)
-    for ks in by_set.values():
-        ks = np.array(ks)
-        yk, wk, nk = y[ks], w[ks], named[ks]
-        p = float((wk * yk).sum() / wk.sum())
-        if not 0 < p < 1 or nk.all() or not nk.any():
-            continue
-        for m in (nk, ~nk):
-            pm = float((wk[m] * yk[m]).sum() / wk[m].sum())
-            if 0 < pm < 1:
-                f[ks[m]] = np.where(yk[m] == 1, p / pm, (1 - p) / (1 - pm)) ** power
-    return f
-
-
-CENTRED_LANGS = ("en", "fr")
-
-
-def language_means(E: np.ndarray, recs: list[Record], rows) -> dict[str, np.ndarray]:
-    """Each language's mean sentence vector over ``rows``: the mean of its toxic
-    rows' mean and its clean rows' mean, so that a language whose data holds more
-    toxic comments does not get a more toxic mean.  Subtracted before the semantic
-    heads (``center_by_language``), it takes the language out of the shared space
-    (Libovický et al., 2020): a head cannot learn that French is toxic because
-    the French training sets are, and what it learns in English reads French."""
-    out = {}
-    for lg in CENTRED_LANGS:
-        parts = []
-        for label in ("toxic", "clean"):
-            idx = [i for i in rows if recs[i].lang == lg and recs[i].label == label]
-            if idx:
-                parts.append(E[idx].astype(np.float64).mean(axis=0))
-        out[lg] = np.mean(parts, axis=0) if parts else np.zeros(E.shape[1])
-    return out
-
-
-def center_by_language(E: np.ndarray, langs: list[str], means: dict[str, np.ndarray]) -> np.ndarray:
-    """``E`` minus each row's language mean (the mean of the means for any other language)."""
-    other = np.mean([means[lg] for lg in CENTRED_LANGS], axis=0)
-    M = np.stack([means.get(lg, other) for lg in CENTRED_LANGS] + [other]).astype(np.float32)
-    pos = {lg: k for k, lg in enumerate(CENTRED_LANGS)}
-    return (E - M[[pos.get(lg, len(CENTRED_LANGS)) for lg in langs]]).astype(np.float32)
 
 
 def fit_sparse_logreg(X, y, w, C: float, seed: int):

@@ -53,7 +53,7 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
             idx, y, w = head_rows(recs, head, rows, run.p, lang=lg, other_lang_weight=olw)
             tasks.append(("sparse", run.X, idx, y, w, run.p["C"], run.seed, te))
         idx, y, w = head_rows(recs, label, rows, run.p)
-        tasks.append(("dense", run.Ec, idx, y, w, run.p["semantic_C"], run.seed, te))
+        tasks.append(("dense", run.E, idx, y, w, run.p["semantic_C"], run.seed, te))
         plans.append((ds, te, first))
     results = fit_many(tasks)
     h = TEXT_HEADS.index(label)

@@ -72,15 +72,6 @@ def _stacked(model, base: dict, n: int) -> np.ndarray:
     return out
 
 
-def semantic_logits(model, vectors: np.ndarray, langs: list[str]) -> np.ndarray:
-    """The semantic heads' logits; a language-centred artifact subtracts each
-    row's language offset (``registry``: the language mean times the heads)."""
-    z = _rowwise(vectors, model.Ws) + model.bs
-    if model.sem_offsets:
-        z = z - np.stack([model.sem_offsets.get(lg, model.sem_offset_other) for lg in langs])
-    return z
-
-
 def base_columns(model, z_ng, z_sem, signals, eff_langs, texts=None, norms=None) -> dict:
     base = {f"ng:{c}": z_ng[:, j] for j, c in enumerate(model.ngram_columns)}
     if z_sem is not None:
@@ -105,9 +96,8 @@ def text_logits(model, texts: list[str], lang: str | None = None, vectors=None) 
     z_sem = None
     if model.semantic:
         v = model.encoder.encode(texts) if vectors is None else vectors
+        z_sem = _rowwise(v, model.Ws) + model.bs
     langs = [lang] * len(texts) if lang else detect_languages(texts, enc)
-    if model.semantic:
-        z_sem = semantic_logits(model, v, langs)
     sig = comment_signals([{"text": t} for t in texts])
     return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs, texts, norms), len(texts))
 
@@ -125,7 +115,7 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
     if model.semantic:
         if vectors is None:
             vectors = model.encoder.encode(texts)
-        z_sem = semantic_logits(model, vectors, eff)
+        z_sem = _rowwise(vectors, model.Ws) + model.bs
     signals = comment_signals(items)
     base = base_columns(model, z_ng, z_sem, signals, eff, texts, norms)
     logits = _stacked(model, base, n)

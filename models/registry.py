@@ -116,13 +116,6 @@ class Model:
         self.semantic = profile == "full"
         self.Ws = arrays["semantic"]["W"].astype(np.float32)
         self.bs = arrays["semantic"]["b"].astype(np.float64)
-        # semantic heads fitted on language-centred vectors: each language's mean times the heads,
-        # subtracted from that language's semantic logits (pipeline.semantic_logits)
-        centred = config.get("semantic_center") or []
-        offs = ([arrays["semantic"]["lang_means"][k].astype(np.float64) @ self.Ws.astype(np.float64)
-                 for k in range(len(centred))] if centred else [])
-        self.sem_offsets: dict[str, np.ndarray] = dict(zip(centred, offs))
-        self.sem_offset_other = np.mean(offs, axis=0) if offs else np.zeros(len(self.bs))
         st = arrays["stack"]
         self.stackers = {}
         for lab in TEXT_HEADS:

@@ -32,7 +32,7 @@ from .datasets import Catalogue
 from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
-from .heads import CENTRED_LANGS, center_by_language, fit_many, head_rows, language_means
+from .heads import fit_many, head_rows
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
 from .offtopic_train import fit_offtopic
 from .framing import FRAME_NAMES, frame_signals
@@ -140,12 +140,6 @@ class TrainingRun:
         todo = self.cache.missing(texts)
         self._stage(f"sentence vectors ({todo} to compute)")
         self.E = self.cache.embed([r.text for r in recs], progress=None)
-        self.lang_means = None
-        self.Ec = self.E
-        if self.p.get("semantic_center"):
-            train = [i for i, r in enumerate(recs) if r.split == "train" and r.info.trainable]
-            self.lang_means = language_means(self.E, recs, train)
-            self.Ec = center_by_language(self.E, [r.lang for r in recs], self.lang_means)
         self._done()
 
     # -- 3 ---------------------------------------------------------------------------------
@@ -210,7 +204,7 @@ class TrainingRun:
                 tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, held))
                 where.append(("ng", j, held))
                 if col in TEXT_HEADS:
-                    tasks.append(("dense", self.Ec, idx, y, w, self.p["semantic_C"], self.seed, held))
+                    tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, held))
                     where.append(("sem", TEXT_HEADS.index(col), held))
         self._stage(f"out-of-fold: {len(tasks)} fits")
         for (kind, j, held), (_, _, z) in zip(where, fit_many(tasks)):
@@ -235,7 +229,7 @@ class TrainingRun:
             tasks.append(("sparse", self.X, idx, y, w, self.p["C"], self.seed, None))
             where.append(("ng", j))
             if col in TEXT_HEADS:
-                tasks.append(("dense", self.Ec, idx, y, w, self.p["semantic_C"], self.seed, None))
+                tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, None))
                 where.append(("sem", TEXT_HEADS.index(col)))
             self.head_info[col] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
                                    "datasets": sorted({self.recs[i].dataset for i in idx[y == 1]})}
@@ -246,7 +240,7 @@ class TrainingRun:
             else:
                 self.Ws[:, j], self.bs[j] = coef, b
         self.Z_ng = (self.X @ self.W).astype(np.float64) + self.b
-        self.Z_sem = (self.Ec @ self.Ws).astype(np.float64) + self.bs
+        self.Z_sem = (self.E @ self.Ws).astype(np.float64) + self.bs
         self._done()
 
     # -- 5 ---------------------------------------------------------------------------------
@@ -303,9 +297,7 @@ class TrainingRun:
         wr = ArtifactWriter(self.out_dir, self.version)
         all_cols = [c[0] for c in self.columns]
         wr.arrays("heads.npz", compressed=True, W=self.W.astype(np.float16), b=self.b.astype(np.float32))
-        centre = {} if self.lang_means is None else {
-            "lang_means": np.stack([self.lang_means[lg] for lg in CENTRED_LANGS]).astype(np.float32)}
-        wr.arrays("semantic.npz", W=self.Ws.astype(np.float32), b=self.bs.astype(np.float32), **centre)
+        wr.arrays("semantic.npz", W=self.Ws.astype(np.float32), b=self.bs.astype(np.float32))
         stack_arrays = {}
         for (profile, label), s in self.stack.items():
             key = f"{profile}/{label}"
@@ -328,8 +320,6 @@ class TrainingRun:
             "stack_inputs": {f"{p}/{lab}": s["inputs"] for (p, lab), s in self.stack.items()},
             "offtopic": self.offtopic["config"],
         }
-        if self.lang_means is not None:
-            self.config["semantic_center"] = list(CENTRED_LANGS)
         wr.json("config.json", self.config)
         self.manifest = {
             "format_version": FORMAT_VERSION,
