@@ -18,7 +18,7 @@ from .lexicon import LEX_NAMES
 from .signals import SIGNAL_NAMES
 from .stacking import input_matrix
 
-__all__ = ["leave_one_dataset_out"]
+__all__ = ["leave_one_dataset_out", "held_out_sets", "semantic_head_lodo"]
 
 KINDS = ("ngram", "semantic", "fast", "full")
 
@@ -28,14 +28,14 @@ def _auc(y, s):
     return round(float(roc_auc_score(y, s)), 4) if 0 < y.sum() < len(y) else None
 
 
-def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
+def held_out_sets(run, label: str = "toxicity", progress=None):
+    """``(dataset, training rows, held-out rows)`` for each permissive dataset of
+    ``label``'s kind with both classes: the training rows are the other
+    datasets' train and valid rows (the French copy of Jigsaw leaves with
+    Wikipedia), capped per group as in the out-of-fold fits."""
     recs = run.recs
     cands = [d for d, info in run.catalogue.items()
              if info.trainable and not info.train_only and info.kind == "toxicity"]
-    cols = [j for j, (c, lab, _, _) in enumerate(run.columns) if lab == label]
-    per: dict[str, dict] = {k: {} for k in KINDS}
-    plans = []
-    tasks = []
     for ds in cands:
         if progress:
             progress(ds)
@@ -47,6 +47,47 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
                          and r.split in ("train", "valid")])
         rows = run._capped(rows, int(run.p["oof_group_cap"]))
         te = np.array([i for i, r in enumerate(recs) if r.dataset == ds and label in r.heads])
+        yield ds, rows, te
+
+
+def _per_language_aucs(recs, te, label: str, z) -> dict[str, float]:
+    yt = np.array([recs[i].heads[label] for i in te])
+    langs = np.array([recs[i].lang for i in te])
+    out = {}
+    for lg in sorted(set(langs.tolist())):
+        a = _auc(yt[langs == lg], z[langs == lg])
+        if a is not None:
+            out[lg] = a
+    return out
+
+
+def semantic_head_lodo(run, E: np.ndarray, Cs, label: str = "toxicity") -> dict:
+    """The semantic head alone, leave-one-dataset-out, at each regularization
+    strength in ``Cs``: ``{C: {"per_dataset", "mean", "worst"}}``.  Needs only
+    the run's records and their sentence vectors ``E`` (no n-grams, no
+    stacker): seconds per value, to choose ``semantic_C`` on data never
+    trained on before a full candidate is trained."""
+    tasks, plans = [], []
+    for ds, rows, te in held_out_sets(run, label):
+        idx, y, w = head_rows(run.recs, label, rows, run.p)
+        for C in Cs:
+            tasks.append(("dense", E, idx, y, w, float(C), run.seed, te))
+            plans.append((ds, float(C), te))
+    out: dict = {}
+    for (ds, C, te), (_, _, z) in zip(plans, fit_many(tasks)):
+        for lg, a in _per_language_aucs(run.recs, te, label, z).items():
+            out.setdefault(C, {})[f"{ds}/{lg}"] = a
+    return {C: {"per_dataset": v, "mean": round(float(np.mean(list(v.values()))), 4),
+                "worst": min(v.values())} for C, v in out.items()}
+
+
+def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
+    recs = run.recs
+    cols = [j for j, (c, lab, _, _) in enumerate(run.columns) if lab == label]
+    per: dict[str, dict] = {k: {} for k in KINDS}
+    plans = []
+    tasks = []
+    for ds, rows, te in held_out_sets(run, label, progress):
         first = len(tasks)
         for j in cols:
             _, head, lg, olw = run.columns[j]
@@ -74,14 +115,9 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
         for profile in ("fast", "full"):
             s = run.stack[(profile, label)]
             scores[profile] = input_matrix(s["inputs"], base, len(te)) @ s["coef"] + s["intercept"]
-        yt = np.array([recs[i].heads[label] for i in te])
-        langs = np.array([recs[i].lang for i in te])
-        for lg in sorted(set(langs.tolist())):
-            m = langs == lg
-            for k in KINDS:
-                a = _auc(yt[m], scores[k][m])
-                if a is not None:
-                    per[k][f"{ds}/{lg}"] = a
+        for k in KINDS:
+            for lg, a in _per_language_aucs(recs, te, label, scores[k]).items():
+                per[k][f"{ds}/{lg}"] = a
     out = {"head": label}
     for k in KINDS:
         vals = per[k]
