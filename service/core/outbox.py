@@ -24,8 +24,34 @@ from ..db.tables import APPROVED, PENDING, REJECTED, Comment, ModerationAction, 
 SILENT_ACTOR_PREFIXES = ("import", "platform")
 WRITE_BACK_PLATFORMS = ("wordpress", "blogger", "disqus")
 
+class Wakeup:
+    """A signal that any number of threads can wait on without taking it from
+    one another: ``set()`` counts a generation; a waiter waits for the count to
+    move past the one it saw before its last pass.  (With a shared
+    ``threading.Event``, one thread's ``clear()`` could swallow the wakeup
+    another had not seen yet: a delivery then waited a full interval.)"""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    def set(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def generation(self) -> int:
+        with self._cond:
+            return self._generation
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """True when ``set()`` was called since ``generation()`` returned ``seen``."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._generation != seen, timeout)
+
+
 # Woken after a commit that recorded deliveries (the embedded delivery thread waits on it).
-delivery_wakeup = threading.Event()
+delivery_wakeup = Wakeup()
 # Production: what else to do after such a commit (send a delivery task: `set_after_commit`).
 _after_commit: list = []
 

@@ -38,7 +38,7 @@ class IntegrationsThread:
         poll_every = min(interval * 2, 30)
         last_poll = last_record = 0.0
         while not self._stop.is_set():
-            delivery_wakeup.clear()
+            seen = delivery_wakeup.generation()   # a commit after this line wakes the wait below
             # a pass woken by a commit is not a periodic run: record at most one per interval
             periodic = time.monotonic() - last_record >= interval
             if periodic:
@@ -62,7 +62,7 @@ class IntegrationsThread:
                         poll_due(self.settings, enqueue=self.enqueue)
                 except Exception:
                     log.exception("poll pass failed")
-            delivery_wakeup.wait(interval)
+            delivery_wakeup.wait(seen, interval)
 
     def close(self, timeout: float = 10.0) -> None:
         self._stop.set()

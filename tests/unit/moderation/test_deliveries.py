@@ -125,7 +125,7 @@ def test_retry_puts_a_dead_delivery_back_in_line(browser, db_session, monkeypatc
         return outbox.retry_delivery(session, d)
 
     monkeypatch.setattr(views_deliveries, "retry_delivery", spy)
-    # A private event: delivery threads left by other tests in this process clear the shared one.
+    # A private event, to see that the page wakes the delivery thread.
     delivery_wakeup = threading.Event()
     monkeypatch.setattr(views_deliveries, "delivery_wakeup", delivery_wakeup)
     browser.login("mod_a")

@@ -188,6 +188,29 @@ def test_wordpress_wrong_password_dead_letters_without_leaking(env):
             assert "wrong pass" not in d.last_error
 
 
+def test_a_wakeup_reaches_every_waiting_thread():
+    """Two delivery threads in one process (two apps, or one left by an earlier test): the
+    pass one of them starts after a commit must not take that commit's wakeup from the other
+    (with a shared threading.Event, its clear() did, and a delivery waited a whole interval)."""
+    import threading
+
+    from service.core.outbox import Wakeup
+
+    wake = Wakeup()
+    seen_by_b = wake.generation()             # B finished a pass and is about to wait
+    woke = []
+    b = threading.Thread(target=lambda: woke.append(wake.wait(seen_by_b, 10.0)))
+    b.start()
+    wake.set()                                # a commit recorded a delivery
+    seen_by_a = wake.generation()             # A starts its next pass (formerly: clear())
+    b.join(5.0)
+    assert woke == [True] and not b.is_alive()
+    assert wake.wait(seen_by_b, 0) is True    # the commit stays visible to a waiter that had not seen it
+    assert wake.wait(seen_by_a, 0.05) is False  # and is not seen twice by one that had
+    wake.set()
+    assert wake.wait(seen_by_a, 0) is True
+
+
 def test_embedded_thread_delivers_after_commit(fast_settings, model):
     """`colombe serve` without a broker: a background thread sends what the outbox holds."""
     from service.app import create_app
