@@ -166,7 +166,10 @@ def test_markup_in_comments_is_inert(page, world):
 def test_dashboard_french_and_logout(page, world):
     base = world["url"]
     login(page, base, world["moderator"])
-    page.keyboard.press("a")
+    # the shortcut's request runs in the page: wait for its answer, or the dashboard can be read before it commits
+    with page.expect_response(lambda r: r.url.endswith("/ui/actions") and r.request.method == "POST") as answer:
+        page.keyboard.press("a")
+    assert answer.value.status == 200 and answer.value.json()["count"] == 1
     page.goto(f"{base}/dashboard")
     # per day in / automatic / held / people, the wait, overturns per label, hold reasons
     today = page.locator("#dash-days tbody tr").first.locator("td")
