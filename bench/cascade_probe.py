@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     from sklearn.metrics import roc_auc_score
 
     from bench.functional_check import CORE, read_cases
-    from bench.semantic_lodo import vectors
+    from bench.semantic_lodo import fit_rows, vectors
     from models.heads import head_rows
     from models.lodo import held_out_sets
     from models.train import TrainingRun
@@ -88,8 +88,7 @@ def main(argv=None) -> int:
             if 0 < yt[m].sum() < m.sum():
                 for s in a.shares:
                     lodo[s].append(float(roc_auc_score(yt[m], cascade(z1[m], z2[m], point, s))))
-    rows = np.array([i for i, r in enumerate(recs) if r.info.trainable and r.split in ("train", "valid")])
-    idx, y, w = head_rows(recs, "toxicity", run._capped(rows, int(run.p["oof_group_cap"])), run.p)
+    idx, y, w = head_rows(recs, "toxicity", fit_rows(run), run.p)
     first, second = platt_head(U, idx, y, w, a.C, a.seed), platt_head(B, idx, y, w, a.C, a.seed)
     point = recall_point(first(U[idx]), y)
     suites = []

