@@ -24,6 +24,7 @@ from ..db.tables import APPROVED, PENDING, REJECTED, Comment, ModerationAction, 
 SILENT_ACTOR_PREFIXES = ("import", "platform")
 WRITE_BACK_PLATFORMS = ("wordpress", "blogger", "disqus")
 
+
 class Wakeup:
     """A signal that any number of threads can wait on without taking it from
     one another: ``set()`` counts a generation; a waiter waits for the count to

@@ -112,8 +112,6 @@ def test_pagination(browser, db_session, monkeypatch):
 
 
 def test_retry_puts_a_dead_delivery_back_in_line(browser, db_session, monkeypatch):
-    import threading
-
     from service.core import outbox
     from service.moderation import views_deliveries
 
@@ -125,15 +123,16 @@ def test_retry_puts_a_dead_delivery_back_in_line(browser, db_session, monkeypatc
         return outbox.retry_delivery(session, d)
 
     monkeypatch.setattr(views_deliveries, "retry_delivery", spy)
-    # A private event, to see that the page wakes the delivery thread.
-    delivery_wakeup = threading.Event()
+    # A private wakeup, to see that the page wakes the delivery thread (other tests' commits set the shared one).
+    delivery_wakeup = outbox.Wakeup()
+    seen = delivery_wakeup.generation()
     monkeypatch.setattr(views_deliveries, "delivery_wakeup", delivery_wakeup)
     browser.login("mod_a")
     browser.get("/deliveries?status=dead")
     resp = _retry(browser, w["dead_a"], status="dead")
     assert resp.status_code == 302
     assert resp.headers["Location"] == f"/deliveries?status=dead&retried={w['dead_a']}"
-    assert calls == [w["dead_a"]] and delivery_wakeup.is_set()
+    assert calls == [w["dead_a"]] and delivery_wakeup.generation() != seen
     db_session.expire_all()
     d = db_session.get(Delivery, w["dead_a"])
     assert (d.status, d.attempts, d.last_error) == ("pending", 0, None)
