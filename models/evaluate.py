@@ -36,12 +36,13 @@ def item_of(r: Record, context: str | None = None) -> dict:
 
 
 def score_records(model, recs: list[Record], contexts: list[str] | None = None,
-                  vectors: np.ndarray | None = None) -> np.ndarray:
+                  vectors: np.ndarray | None = None, e5_vectors: np.ndarray | None = None) -> np.ndarray:
     out = np.zeros((len(recs), len(LABELS)))
     for s in range(0, len(recs), BATCH):
         items = [item_of(r, contexts[s + k] if contexts else None) for k, r in enumerate(recs[s: s + BATCH])]
         v = vectors[s: s + BATCH] if (vectors is not None and model.semantic) else None
-        out[s: s + len(items)] = model.raw_scores(items, vectors=v)[0]
+        v5 = e5_vectors[s: s + BATCH] if (e5_vectors is not None and model.semantic) else None
+        out[s: s + len(items)] = model.raw_scores(items, vectors=v, e5_vectors=v5)[0]
     return out
 
 
@@ -50,10 +51,12 @@ def _eval_selection(recs):
             or not r.info.trainable]
 
 
-def evaluate_profile(model, recs: list[Record], sel: list[int], E: np.ndarray | None, seed: int) -> dict:
+def evaluate_profile(model, recs: list[Record], sel: list[int], E: np.ndarray | None, seed: int,
+                     E5: np.ndarray | None = None) -> dict:
     """Metrics of one loaded model (one profile) on the run's records."""
     R = [recs[i] for i in sel]
-    S = score_records(model, R, vectors=E[sel] if E is not None else None)
+    S = score_records(model, R, vectors=E[sel] if E is not None else None,
+                      e5_vectors=E5[sel] if E5 is not None else None)
     res: dict = {"per_dataset": {}, "pooled": {}, "thresholds": {}, "bias": {}}
     for j, head in enumerate(TEXT_HEADS):
         m = [i for i, r in enumerate(R) if r.info.trainable and head in r.heads]
@@ -103,7 +106,7 @@ def evaluate_run(run, model_full, lodo: bool = False) -> dict:
     out: dict = {"profiles": {}, "summary": {}}
     for profile in ("full", "fast"):
         model = model_full if profile == "full" else load_model(model_full.path, profile="fast")
-        res = evaluate_profile(model, run.recs, sel, run.E, run.seed)
+        res = evaluate_profile(model, run.recs, sel, run.E, run.seed, getattr(run, "E5", None))
         out["profiles"][profile] = res
         prefix = "" if profile == "full" else "fast_"
         tox = res["pooled"].get("toxicity", {})
@@ -127,7 +130,9 @@ def evaluate_run(run, model_full, lodo: bool = False) -> dict:
     if lodo:
         from .lodo import leave_one_dataset_out
         out["leave_one_dataset_out"] = leave_one_dataset_out(run)
-        for kind in ("ngram", "semantic", "fast", "full"):
+        for kind in ("ngram", "semantic", "fast", "full", "deep", "cascade"):
+            if kind not in out["leave_one_dataset_out"]:
+                continue
             blk = out["leave_one_dataset_out"][kind]
             out["summary"][f"lodo_{kind}_mean"] = blk["mean"]
             out["summary"][f"lodo_{kind}_worst"] = blk["worst"]
@@ -153,7 +158,8 @@ def evaluate_offtopic(model, recs, seed: int, E: np.ndarray | None = None) -> di
             continue
         items = [item_of(recs[p[0]], p[1]) for p in pairs]
         V = E[[p[0] for p in pairs]] if (E is not None and model.semantic) else None
-        S = np.concatenate([model.raw_scores(items[s: s + BATCH], vectors=None if V is None else V[s: s + BATCH])[0][:, j]
+        S = np.concatenate([model.raw_scores(items[s: s + BATCH], vectors=None if V is None else V[s: s + BATCH],
+                                            second_stage=False)[0][:, j]
                             for s in range(0, len(items), BATCH)])
         y = np.array([p[2] for p in pairs])
         trn = np.array([recs[p[0]].info.trainable for p in pairs])

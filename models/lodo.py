@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calibration import apply_calibration
 from .heads import fit_many, head_rows
 from .names import TEXT_HEADS
 from .framing import FRAME_NAMES
@@ -21,6 +22,8 @@ from .stacking import input_matrix
 __all__ = ["leave_one_dataset_out", "held_out_sets", "semantic_head_lodo"]
 
 KINDS = ("ngram", "semantic", "fast", "full")
+# with a second stage (``cascade.py``): e5 + USE-m3 heads on every row, and the cascade as shipped
+CASCADE_KINDS = ("deep", "cascade")
 
 
 def _auc(y, s):
@@ -84,7 +87,9 @@ def semantic_head_lodo(run, E: np.ndarray, Cs, label: str = "toxicity") -> dict:
 def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
     recs = run.recs
     cols = [j for j, (c, lab, _, _) in enumerate(run.columns) if lab == label]
-    per: dict[str, dict] = {k: {} for k in KINDS}
+    cascade = getattr(run, "E2", None) is not None and ("deep", label) in run.stack
+    kinds = KINDS + (CASCADE_KINDS if cascade else ())
+    per: dict[str, dict] = {k: {} for k in kinds}
     plans = []
     tasks = []
     for ds, rows, te in held_out_sets(run, label, progress):
@@ -95,6 +100,8 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
             tasks.append(("sparse", run.X, idx, y, w, run.p["C"], run.seed, te))
         idx, y, w = head_rows(recs, label, rows, run.p)
         tasks.append(("dense", run.E, idx, y, w, run.p["semantic_C"], run.seed, te))
+        if cascade:
+            tasks.append(("dense", run.E2, idx, y, w, run.p["semantic_C"], run.seed, te))
         plans.append((ds, te, first))
     results = fit_many(tasks)
     h = TEXT_HEADS.index(label)
@@ -115,16 +122,26 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
         for profile in ("fast", "full"):
             s = run.stack[(profile, label)]
             scores[profile] = input_matrix(s["inputs"], base, len(te)) @ s["coef"] + s["intercept"]
-        for k in KINDS:
+        if cascade:
+            # the band is the toxicity label's only: the kinds' heads are not refitted here
+            s = run.stack[("deep", label)]
+            base2 = {**base, f"sem:{label}": results[first + len(cols) + 1][2]}
+            scores["deep"] = input_matrix(s["inputs"], base2, len(te)) @ s["coef"] + s["intercept"]
+            s1 = apply_calibration(scores["full"], run.stack[("full", label)]["kx"], run.stack[("full", label)]["ky"])
+            s2 = apply_calibration(scores["deep"], s["kx"], s["ky"])
+            lo, hi = (run.bands or {}).get(label, (np.inf, -np.inf))
+            scores["cascade"] = np.where((s1 >= lo) & (s1 <= hi), s2, s1)
+        for k in kinds:
             for lg, a in _per_language_aucs(recs, te, label, scores[k]).items():
                 per[k][f"{ds}/{lg}"] = a
     out = {"head": label}
-    for k in KINDS:
+    for k in kinds:
         vals = per[k]
         worst = min(vals, key=vals.get) if vals else None
         out[k] = {"per_dataset": vals, "mean": round(float(np.mean(list(vals.values()))), 4) if vals else None,
                   "worst": vals.get(worst), "worst_dataset": worst}
     # the figures of the shipped (full) model at the top level, as before
-    out.update({"per_dataset": out["full"]["per_dataset"], "mean": out["full"]["mean"],
-                "worst": out["full"]["worst"], "worst_dataset": out["full"]["worst_dataset"]})
+    top = "cascade" if cascade else "full"
+    out.update({"per_dataset": out[top]["per_dataset"], "mean": out[top]["mean"],
+                "worst": out[top]["worst"], "worst_dataset": out[top]["worst_dataset"]})
     return out

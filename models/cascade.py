@@ -1,0 +1,86 @@
+"""The ``full`` profile's second stage: e5 beside USE-m3, where the first stage is unsure.
+
+Every comment is scored by the first stage (n-grams, USE-m3 heads, signals,
+stackers).  multilingual-e5-small (``encoder.E5Encoder``) costs 15-60 ms a
+comment, too much for every comment at 100 comments/s on two cores, and most
+comments are settled far from any hold point.  So e5 reads only the comments
+whose toxic scores fall in a *band* around a hold point; for those, the toxic
+labels are scored again by semantic heads on both encoders' vectors
+(``sem2``) and a second stacker per label (``deep/<label>`` in the artifact),
+fitted on the same out-of-fold rows as the first.
+
+The bands are fitted at training time on the validation split (the
+reference comments): per toxic label, the scores around its hold point
+(recall-90 for toxicity, precision-90 for the kinds), the same share of rank
+on each side, widened together until their union holds ``cascade_share`` of
+the reference comments.  The hold points the card and the policy use are then
+computed on the cascade's output.  ``docs/decisions/2026-11-30-model-v2.md``
+(eleventh pass) measures it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .calibration import thresholds_for
+from .names import TEXT_HEADS
+from .stacking import SUBLABELS
+
+__all__ = ["TOXIC", "hold_point", "fit_bands", "in_band", "e5_seconds"]
+
+# the labels the second stage scores again
+TOXIC = ("toxicity",) + SUBLABELS
+TOXIC_COLS = [TEXT_HEADS.index(lab) for lab in TOXIC]
+
+
+def hold_point(label: str, y, s) -> float:
+    """The default policy's hold point of ``label`` on scores ``s`` (``service/core/policy.py``)."""
+    t = thresholds_for(y, s)
+    return float(t["recall_90" if label in ("toxicity", "spam") else "precision_90"])
+
+
+def _band(ref: np.ndarray, h: float, w: float) -> tuple[float, float]:
+    r = float(np.mean(ref < h))
+    lo = float(np.quantile(ref, max(0.0, r - w))) if r - w > 0 else -np.inf
+    hi = float(np.quantile(ref, min(1.0, r + w))) if r + w < 1 else np.inf
+    return lo, hi
+
+
+def in_band(S: np.ndarray, bands: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Rows of ``S`` (n, len(TEXT_HEADS)) calibrated scores with any toxic label in its band."""
+    m = np.zeros(len(S), dtype=bool)
+    for lab, (lo, hi) in bands.items():
+        s = S[:, TEXT_HEADS.index(lab)]
+        m |= (s >= lo) & (s <= hi)
+    return m
+
+
+def fit_bands(S_ref: np.ndarray, holds: dict[str, float], share: float, iters: int = 40):
+    """Bands around ``holds`` whose union covers about ``share`` of the reference rows.
+
+    Returns ``(bands, achieved share)``.  The widths are a share of rank on each side of each
+    hold point, the same for every label, found by bisection."""
+    ref = {lab: S_ref[:, TEXT_HEADS.index(lab)] for lab in holds}
+    lo_w, hi_w = 0.0, 1.0
+    best = ({lab: _band(ref[lab], h, 0.0) for lab, h in holds.items()}, 0.0)
+    for _ in range(iters):
+        w = (lo_w + hi_w) / 2
+        bands = {lab: _band(ref[lab], h, w) for lab, h in holds.items()}
+        got = float(in_band(S_ref, bands).mean())
+        if got <= share:
+            lo_w, best = w, (bands, got)
+        else:
+            hi_w = w
+    return best
+
+
+# e5's cost on one core of this project's reference machine (``make bench``): a fixed part
+# and a part per character read; a deadline-bound caller uses it to decide what e5 may read
+E5_SECONDS_BASE = 0.008
+E5_SECONDS_PER_CHAR = 0.00025
+
+
+def e5_seconds(text: str) -> float:
+    """Estimated seconds e5 takes to read ``text`` (a raw comment; e5 reads at most
+    ``E5_MAX_CHARS`` characters of it, and never more than 2 per character of the raw text)."""
+    from .encoder import E5_MAX_CHARS
+    return E5_SECONDS_BASE + E5_SECONDS_PER_CHAR * min(len(text or ""), E5_MAX_CHARS)

@@ -1,0 +1,112 @@
+"""The second stage's bands and time budget (models/cascade.py, models/pipeline.py)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from models.cascade import TOXIC, e5_seconds, fit_bands, hold_point, in_band
+from models.encoder import E5_MAX_CHARS
+from models.names import TEXT_HEADS
+
+
+def _scores(n: int, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.beta(0.6, 2.5, size=(n, len(TEXT_HEADS)))
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.6])
+def test_bands_cover_about_the_share_asked_and_contain_their_hold_points(share):
+    S = _scores(4000)
+    holds = {"toxicity": 0.2, "insult": 0.6, "threat": 0.8}
+    bands, got = fit_bands(S, holds, share)
+    assert got <= share + 1e-9
+    assert got >= share - 0.02          # the bisection gets close to the target from below
+    assert abs(float(in_band(S, bands).mean()) - got) < 1e-12
+    for lab, h in holds.items():
+        lo, hi = bands[lab]
+        assert lo <= h <= hi
+    # a wider share never narrows a band
+    wider, _ = fit_bands(S, holds, min(0.95, share + 0.2))
+    for lab in holds:
+        assert wider[lab][0] <= bands[lab][0] and wider[lab][1] >= bands[lab][1]
+
+
+def test_in_band_reads_each_label_in_its_own_column():
+    S = np.zeros((3, len(TEXT_HEADS)))
+    S[0, TEXT_HEADS.index("threat")] = 0.5
+    S[1, TEXT_HEADS.index("toxicity")] = 0.5
+    S[2, TEXT_HEADS.index("spam")] = 0.5          # not a toxic label: never sent to e5
+    assert in_band(S, {"threat": (0.4, 0.6)}).tolist() == [True, False, False]
+    assert in_band(S, {"toxicity": (0.4, 0.6), "threat": (0.4, 0.6)}).tolist() == [True, True, False]
+    assert "spam" not in TOXIC and "off_topic" not in TOXIC
+
+
+def test_hold_point_is_the_policy_operating_point():
+    y = np.array([0] * 80 + [1] * 20)
+    s = np.r_[np.linspace(0, 0.5, 80), np.linspace(0.3, 1.0, 20)]
+    # toxicity: recall 90 % (the 3rd positive from the bottom); a kind: precision 90 %
+    assert hold_point("toxicity", y, s) == pytest.approx(np.sort(s[80:])[2], abs=1e-6)
+    assert hold_point("insult", y, s) > hold_point("toxicity", y, s)
+
+
+def test_e5_cost_estimate_grows_with_length_up_to_what_e5_reads():
+    assert e5_seconds("") < e5_seconds("x" * 100) < e5_seconds("x" * E5_MAX_CHARS)
+    assert e5_seconds("x" * E5_MAX_CHARS) == e5_seconds("x" * 5000)
+
+
+@pytest.fixture(scope="module")
+def cascade_model(model):
+    if getattr(model, "cascade", None) is None:
+        pytest.skip("the bundled model has no second stage")
+    return model
+
+
+def _borderline(model) -> list[dict]:
+    """Comments whose first-stage scores fall in a band (found, not assumed)."""
+    texts = ["Les musulmans sont des êtres humains comme les autres.", "Je ne déteste pas les juifs.",
+             "Anyone who signs this deal deserves to be hanged for treason.", "Quel crétin ce ministre.",
+             "Women should not be allowed to vote on this.", "Ces gens-là ne changeront jamais.",
+             "Your argument is idiotic but I see where you come from.", "Merci pour cet article."]
+    items = [{"text": t} for t in texts]
+    from models.pipeline import run_batch
+    b = run_batch(model, items, second_stage=False)
+    hits = [it for it, m in zip(items, in_band(b.scores, model.cascade["bands"])) if m]
+    if not hits:
+        pytest.skip("none of the sample comments falls in a band")
+    return hits
+
+
+def test_second_stage_changes_only_toxic_labels_of_the_rows_in_a_band(cascade_model):
+    from models.pipeline import run_batch
+    items = _borderline(cascade_model) + [{"text": "Merci beaucoup pour ce très bel article sur les oiseaux."}]
+    first = run_batch(cascade_model, items, second_stage=False)
+    both = run_batch(cascade_model, items)
+    assert first.second is None and len(both.second) >= 1
+    rows = set(both.second.tolist())
+    assert rows == set(np.where(in_band(first.scores, cascade_model.cascade["bands"]))[0].tolist())
+    toxic = [TEXT_HEADS.index(lab) for lab in TOXIC]
+    other = [j for j in range(both.scores.shape[1]) if j not in toxic]
+    np.testing.assert_array_equal(both.scores[:, other], first.scores[:, other])
+    for i in range(len(items)):
+        if i not in rows:
+            np.testing.assert_array_equal(both.scores[i], first.scores[i])
+    assert any(not np.array_equal(both.scores[i, toxic], first.scores[i, toxic]) for i in rows)
+
+
+def test_a_past_deadline_leaves_the_first_stage_scores(cascade_model):
+    items = _borderline(cascade_model)
+    late = cascade_model.score_batch(items, deadline=time.perf_counter() - 1)
+    first = cascade_model.raw_scores(items, second_stage=False)[0]
+    for out, row in zip(late, first):
+        assert [out["scores"][lab] for lab in TEXT_HEADS] == pytest.approx(row[:len(TEXT_HEADS)].tolist(), abs=1e-6)
+    roomy = cascade_model.score_batch(items, deadline=time.perf_counter() + 60)
+    assert roomy == cascade_model.score_batch(items)
+
+
+def test_second_stage_scores_do_not_depend_on_the_batch(cascade_model):
+    items = _borderline(cascade_model)
+    alone = [cascade_model.score_batch([it])[0]["scores"] for it in items]
+    together = [o["scores"] for o in cascade_model.score_batch(items + [{"text": "Bonne journée à tous !"}])[:len(items)]]
+    assert alone == together
