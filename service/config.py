@@ -124,6 +124,10 @@ class Settings:
                                      "Coral's external moderation phase; past it, it answers 204 (no opinion) and "
                                      "finishes scoring in the background. Keep it below the phase's timeout in Coral "
                                      "(Coral's default: 200 ms)", _int)
+    sync_model_budget_ms: int = setting(100, "COLOMBE_SYNC_MODEL_BUDGET_MS", "milliseconds the synchronous APIs "
+                                        "(Perspective, Coral) let the model's second stage (e5, `full` profile) run "
+                                        "from the start of a scoring call; past it the first stage's scores stand",
+                                        _int)
     log_level: str = setting("INFO", "COLOMBE_LOG_LEVEL", "log level of the JSON logs on stderr (`DEBUG`, `INFO`, "
                              "`WARNING`, `ERROR`)", _upper)
     # -- intake (webhooks, platforms, imports)

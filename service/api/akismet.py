@@ -123,7 +123,7 @@ def comment_check():
             "post_title": None, "post_text": "\n".join(context) or None, "parent_text": None,
             "author_url": fields.get("comment_author_url") or None, "site_url": fields.get("blog") or None,
             "post_url": fields.get("permalink") or None}
-    score = float(sync_scoring.score_items(settings(), [item])[0]["scores"].get("spam", 0.0))
+    score = float(sync_scoring.score_items(settings(), [item], second_stage=False)[0]["scores"].get("spam", 0.0))
     spam_at, discard_at = spam_thresholds(site)
     if score >= spam_at:
         if score >= discard_at:

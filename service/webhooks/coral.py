@@ -137,7 +137,8 @@ def coral_answer(comment: Comment):
 
 def _score_one(settings_, comment_id: int) -> None:
     with session_scope(settings_.database_url) as session:
-        score_comments(session, [comment_id], sync_scoring.model(settings_), settings_.score_prefix_chars)
+        model = sync_scoring.Budgeted(sync_scoring.model(settings_), settings_.sync_model_budget_ms)
+        score_comments(session, [comment_id], model, settings_.score_prefix_chars)
 
 
 @bp.post("/integrations/coral/<site_id>")
