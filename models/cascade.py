@@ -7,7 +7,9 @@ comments are settled far from any hold point.  So e5 reads only the comments
 whose toxic scores fall in a *band* around a hold point; for those, the toxic
 labels are scored again by semantic heads on both encoders' vectors
 (``sem2``) and a second stacker per label (``deep/<label>`` in the artifact),
-fitted on the same out-of-fold rows as the first.
+fitted on the same out-of-fold rows as the first.  The toxic score of such a
+comment is ``mix`` times the second stage's plus the rest of the first's
+(``cascade_mix``: e5 alone also reads sentences about a group as hostile).
 
 The bands are fitted at training time on the validation split (the
 reference comments): per toxic label, the scores around its hold point
@@ -73,10 +75,11 @@ def fit_bands(S_ref: np.ndarray, holds: dict[str, float], share: float, iters: i
     return best
 
 
-# e5's cost on one core of this project's reference machine (``make bench``): a fixed part
-# and a part per character read; a deadline-bound caller uses it to decide what e5 may read
-E5_SECONDS_BASE = 0.008
-E5_SECONDS_PER_CHAR = 0.00025
+# e5's cost on one core of this project's machine (2026-12-01: 13 ms for 20 characters, 118 ms
+# for 400): a fixed part and a part per character read; a caller with a deadline uses it to
+# decide what e5 may read
+E5_SECONDS_BASE = 0.005
+E5_SECONDS_PER_CHAR = 0.00028
 
 
 def e5_seconds(text: str) -> float:

@@ -125,12 +125,13 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
         if cascade:
             # the band is the toxicity label's only: the kinds' heads are not refitted here
             s = run.stack[("deep", label)]
-            base2 = {**base, f"sem:{label}": results[first + len(cols) + 1][2]}
+            base2 = {**base, f"sem2:{label}": results[first + len(cols) + 1][2]}
             scores["deep"] = input_matrix(s["inputs"], base2, len(te)) @ s["coef"] + s["intercept"]
             s1 = apply_calibration(scores["full"], run.stack[("full", label)]["kx"], run.stack[("full", label)]["ky"])
             s2 = apply_calibration(scores["deep"], s["kx"], s["ky"])
             lo, hi = (run.bands or {}).get(label, (np.inf, -np.inf))
-            scores["cascade"] = np.where((s1 >= lo) & (s1 <= hi), s2, s1)
+            mix = float(run.p.get("cascade_mix", 1.0))
+            scores["cascade"] = np.where((s1 >= lo) & (s1 <= hi), mix * s2 + (1 - mix) * s1, s1)
         for k in kinds:
             for lg, a in _per_language_aucs(recs, te, label, scores[k]).items():
                 per[k][f"{ds}/{lg}"] = a

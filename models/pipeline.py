@@ -162,12 +162,13 @@ def _second_stage(model, texts, norms, vectors, e5_vectors, base, logits, scores
     v5 = e5_vectors[rows] if e5_vectors is not None else model.e5.encode([texts[i] for i in rows])
     z2 = _rowwise(np.hstack([vectors[rows], v5]), cas["W"]) + cas["b"]
     sub = {k: v[rows] for k, v in base.items()}
-    sub.update({f"sem:{lab}": z2[:, j] for j, lab in enumerate(cas["labels"])})
+    sub.update({f"sem2:{lab}": z2[:, j] for j, lab in enumerate(cas["labels"])})
+    mix = cas.get("mix", 1.0)       # the second stage's share of the score (1: it replaces the first's)
     for lab, col in zip(cas["labels"], cas["cols"]):
         names, coef, inter, kx, ky = cas["stackers"][lab]
         z = (input_matrix(names, sub, len(rows)) * coef).sum(axis=1) + inter
-        logits[rows, col] = z
-        scores[rows, col] = apply_calibration(z, kx, ky)
+        logits[rows, col] = mix * z + (1 - mix) * logits[rows, col]
+        scores[rows, col] = mix * apply_calibration(z, kx, ky) + (1 - mix) * scores[rows, col]
     return rows
 
 

