@@ -31,6 +31,20 @@ def apply_calibration(logits, kx, ky) -> np.ndarray:
     return np.clip((1.0 - BLEND) * p + BLEND * sigmoid(logits), 0.0, 1.0)
 
 
+def invert_calibration(p, kx, ky, lo: float = -60.0, hi: float = 60.0, iters: int = 60) -> np.ndarray:
+    """The logits whose calibrated score is ``p`` (``apply_calibration`` is strictly increasing:
+    bisection, to about 1e-16 of the logit range)."""
+    p = np.asarray(p, dtype=np.float64)
+    a = np.full(p.shape, lo)
+    b = np.full(p.shape, hi)
+    for _ in range(iters):
+        mid = (a + b) / 2
+        below = apply_calibration(mid, kx, ky) < p
+        a = np.where(below, mid, a)
+        b = np.where(below, b, mid)
+    return (a + b) / 2
+
+
 def ece(y, p, n_bins: int = 10) -> float:
     y = np.asarray(y, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)

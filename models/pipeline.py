@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .calibration import apply_calibration
+from .calibration import apply_calibration, invert_calibration
 from .cascade import e5_seconds, in_band
 from .lang import detect_languages
 from .names import TEXT_HEADS
@@ -167,8 +167,11 @@ def _second_stage(model, texts, norms, vectors, e5_vectors, base, logits, scores
     for lab, col in zip(cas["labels"], cas["cols"]):
         names, coef, inter, kx, ky = cas["stackers"][lab]
         z = (input_matrix(names, sub, len(rows)) * coef).sum(axis=1) + inter
-        logits[rows, col] = mix * z + (1 - mix) * logits[rows, col]
         scores[rows, col] = mix * apply_calibration(z, kx, ky) + (1 - mix) * scores[rows, col]
+        # the logit the first stage's calibration maps to that score: site heads and
+        # ``calibrate_label`` read one logit scale per label
+        _, _, _, kx1, ky1 = model.stackers[lab]
+        logits[rows, col] = invert_calibration(scores[rows, col], kx1, ky1)
     return rows
 
 

@@ -110,3 +110,13 @@ def test_second_stage_scores_do_not_depend_on_the_batch(cascade_model):
     alone = [cascade_model.score_batch([it])[0]["scores"] for it in items]
     together = [o["scores"] for o in cascade_model.score_batch(items + [{"text": "Bonne journée à tous !"}])[:len(items)]]
     assert alone == together
+
+
+def test_inverse_calibration_gives_back_the_logit():
+    from models.calibration import apply_calibration, invert_calibration
+    kx = np.array([-3.0, -1.0, 0.0, 2.0, 4.0])
+    ky = np.array([0.01, 0.1, 0.3, 0.8, 0.95])
+    z = np.array([-5.0, -2.0, -0.3, 0.0, 1.7, 3.9, 8.0])
+    p = apply_calibration(z, kx, ky)
+    np.testing.assert_allclose(apply_calibration(invert_calibration(p, kx, ky), kx, ky), p, atol=1e-9)
+    np.testing.assert_allclose(invert_calibration(p, kx, ky), z, atol=1e-6)
