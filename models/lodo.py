@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .calibration import apply_calibration
+from .cascade import short_rows
 from .heads import fit_many, head_rows
 from .names import TEXT_HEADS
 from .framing import FRAME_NAMES
@@ -131,7 +132,9 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
             s2 = apply_calibration(scores["deep"], s["kx"], s["ky"])
             lo, hi = (run.bands or {}).get(label, (np.inf, -np.inf))
             mix = float(run.p.get("cascade_mix", 1.0))
-            scores["cascade"] = np.where((s1 >= lo) & (s1 <= hi), mix * s2 + (1 - mix) * s1, s1)
+            routed = ((s1 >= lo) & (s1 <= hi)) | short_rows([recs[i].text for i in te],
+                                                          int(run.p.get("cascade_short_chars", 0)))
+            scores["cascade"] = np.where(routed, mix * s2 + (1 - mix) * s1, s1)
         for k in kinds:
             for lg, a in _per_language_aucs(recs, te, label, scores[k]).items():
                 per[k][f"{ds}/{lg}"] = a

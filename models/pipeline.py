@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .calibration import apply_calibration, invert_calibration
-from .cascade import e5_seconds, in_band
+from .cascade import e5_seconds, in_band, short_rows
 from .lang import detect_languages
 from .names import TEXT_HEADS
 from .pairs import PAIR_FEATURE_NAMES, pair_features, pair_features_small
@@ -150,9 +150,10 @@ def run_batch(model, items: list[dict], vectors: np.ndarray | None = None,
 
 
 def _second_stage(model, texts, norms, vectors, e5_vectors, base, logits, scores, deadline=None) -> np.ndarray:
-    """Score the toxic labels again, in place, for the rows in a band (``cascade.py``)."""
+    """Score the toxic labels again, in place, for the rows in a band and the short ones (``cascade.py``)."""
     cas = model.cascade
-    rows = np.where(in_band(scores, cas["bands"]) & np.array([bool(nm) for nm in norms], dtype=bool))[0]
+    routed = in_band(scores, cas["bands"]) | short_rows(texts, cas.get("short_chars", 0))
+    rows = np.where(routed & np.array([bool(nm) for nm in norms], dtype=bool))[0]
     if deadline is not None and len(rows) and e5_vectors is None:
         left = deadline - time.perf_counter()
         cost = np.cumsum([e5_seconds(texts[i]) for i in rows])

@@ -168,7 +168,7 @@ class Model:
                         "bands": {lab: (float(lo), float(hi)) for lab, (lo, hi) in cc["bands"].items()},
                         "W": arrays["semantic2"]["W"].astype(np.float32),
                         "b": arrays["semantic2"]["b"].astype(np.float64), "stackers": stackers,
-                        "mix": float(cc.get("mix", 1.0))}
+                        "mix": float(cc.get("mix", 1.0)), "short_chars": int(cc.get("short_chars", 0))}
         self.e5 = get_e5().load()
 
     # -- scoring --------------------------------------------------------------------------

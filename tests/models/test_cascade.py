@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from models.cascade import TOXIC, e5_seconds, fit_bands, hold_point, in_band
+from models.cascade import TOXIC, e5_seconds, fit_bands, hold_point, in_band, short_rows
 from models.encoder import E5_MAX_CHARS
 from models.names import TEXT_HEADS
 
@@ -85,7 +85,9 @@ def test_second_stage_changes_only_toxic_labels_of_the_rows_in_a_band(cascade_mo
     both = run_batch(cascade_model, items)
     assert first.second is None and len(both.second) >= 1
     rows = set(both.second.tolist())
-    assert rows == set(np.where(in_band(first.scores, cascade_model.cascade["bands"]))[0].tolist())
+    routed = in_band(first.scores, cascade_model.cascade["bands"]) | short_rows(
+        [it["text"] for it in items], cascade_model.cascade.get("short_chars", 0))
+    assert rows == set(np.where(routed)[0].tolist())
     toxic = [TEXT_HEADS.index(lab) for lab in TOXIC]
     other = [j for j in range(both.scores.shape[1]) if j not in toxic]
     np.testing.assert_array_equal(both.scores[:, other], first.scores[:, other])
@@ -93,6 +95,29 @@ def test_second_stage_changes_only_toxic_labels_of_the_rows_in_a_band(cascade_mo
         if i not in rows:
             np.testing.assert_array_equal(both.scores[i], first.scores[i])
     assert any(not np.array_equal(both.scores[i, toxic], first.scores[i, toxic]) for i in rows)
+
+
+def test_short_rows_counts_raw_characters():
+    texts = ["", "Bof.", "x" * 60, "x" * 61, None]
+    assert short_rows(texts, 0).tolist() == [False] * 5
+    assert short_rows(texts, 60).tolist() == [True, True, True, False, True]
+
+
+def test_short_comments_go_to_the_second_stage_wherever_they_score(cascade_model):
+    from models.pipeline import run_batch
+    items = [{"text": "Merci pour ce bel article."},
+             {"text": "Merci beaucoup pour ce très bel article sur les oiseaux migrateurs du printemps, "
+                      "que j'ai lu deux fois avec plaisir."}]
+    first = run_batch(cascade_model, items, second_stage=False)
+    assert not in_band(first.scores, cascade_model.cascade["bands"]).any()   # both settled by the first stage
+    saved = cascade_model.cascade
+    try:
+        cascade_model.cascade = {**saved, "short_chars": 0}
+        assert run_batch(cascade_model, items).second.tolist() == []
+        cascade_model.cascade = {**saved, "short_chars": 40}
+        assert run_batch(cascade_model, items).second.tolist() == [0]
+    finally:
+        cascade_model.cascade = saved
 
 
 def test_a_past_deadline_leaves_the_first_stage_scores(cascade_model):
