@@ -39,9 +39,10 @@ def _items(kind):
 # (framing cues in the stacker, kind-wish rows): 28/40, 25/40, 32/40, 35/40; with colombe-2026.11.30-8
 # (lexicon inputs): 27/40, 25/40, 32/40, 35/40; the same with colombe-2026.11.30-9 (content-spam rows); with
 # colombe-2026.11.30-10 (second and third waves of functional rows): 29/40, 27/40, 30/40, 35/40; with
-# colombe-2026.12.01-1 (e5 as a second stage near the hold points): 29/40, 27/40, 33/40, 36/40
+# colombe-2026.12.01-1 (e5 as a second stage near the hold points): 29/40, 27/40, 33/40, 36/40; with
+# colombe-2026.12.01-3 (e5 also on every comment of at most 60 characters, band share 25 %): 29/40, 27/40, 32/40, 36/40
 # -- negation, counter-speech and hopeful still short of the targets below (issue #16); kept, not lowered.
-_SHORT = {"negation": "29/40", "counter_speech": "27/40", "hopeful": "33/40"}
+_SHORT = {"negation": "29/40", "counter_speech": "27/40", "hopeful": "32/40"}
 
 KINDS = {
     # kind: (expected status, reason labels that must appear when held, floor)
@@ -66,7 +67,7 @@ def test_every_kind_has_forty_sentences_in_both_languages():
 
 
 @pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.xfail(
-    reason=f"known shortfall of colombe-2026.12.01-1: {_SHORT[k]} on the right side", strict=False))
+    reason=f"known shortfall of colombe-2026.12.01-3: {_SHORT[k]} on the right side", strict=False))
     if k in _SHORT else k for k in sorted(KINDS)])
 def test_kind_lands_on_the_right_side(model, kind):
     expected, reason_labels, floor = KINDS[kind]
@@ -84,7 +85,7 @@ def test_kind_lands_on_the_right_side(model, kind):
 
 
 @pytest.mark.parametrize("text,post", [pytest.param(*a, marks=pytest.mark.xfail(
-    reason="known shortfall: negated hate still scores toxic (colombe-2026.12.01-1: 0.49 vs hold 0.37)", strict=False))
+    reason="known shortfall: negated hate still scores toxic (colombe-2026.12.01-3: 0.47 vs hold 0.37)", strict=False))
     if a[0].startswith("Je ne déteste") else a for a in S.ISSUE["approved"]])
 def test_issue_sentences_approved(model, text, post):
     status, reasons = _decisions(model, [{"text": text, **post}])[0]
