@@ -115,6 +115,8 @@ class Stack:
             "COLOMBE_BACKLOG_LIMIT": "10000000",
             "COLOMBE_LOG_LEVEL": "WARNING",
             "COLOMBE_WEB_THREADS": "4",
+            # the profile the bench reports (``run.py``'s PROFILE): the other COLOMBE_ settings are dropped
+            "COLOMBE_MODEL_PROFILE": os.environ.get("COLOMBE_MODEL_PROFILE", "full"),
             "COLOMBE_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost",  # the bench's decision receiver
         }
         subprocess.run([COLOMBE, "db", "upgrade"], env=self.env, check=True, capture_output=True)
