@@ -64,18 +64,23 @@ def cascade_model(model):
 
 
 def _borderline(model) -> list[dict]:
-    """Comments whose first-stage scores fall in a band (found, not assumed)."""
+    """Comments the second stage reads: first-stage scores in a band, or short (found, not assumed);
+    at least one of them long and in a band."""
     texts = ["Les musulmans sont des êtres humains comme les autres.", "Je ne déteste pas les juifs.",
              "Anyone who signs this deal deserves to be hanged for treason.", "Quel crétin ce ministre.",
              "Women should not be allowed to vote on this.", "Ces gens-là ne changeront jamais.",
-             "Your argument is idiotic but I see where you come from.", "Merci pour cet article."]
+             "Your argument is idiotic but I see where you come from.", "Merci pour cet article.",
+             "Ce gouvernement de bras cassés ne comprend rien à rien, franchement c'est lamentable.",
+             "Encore un article complètement à côté de la plaque, l'auteur devrait changer de métier.",
+             "Honestly the people who wrote this law should be ashamed of themselves, it is a disgrace."]
     items = [{"text": t} for t in texts]
     from models.pipeline import run_batch
     b = run_batch(model, items, second_stage=False)
-    hits = [it for it, m in zip(items, in_band(b.scores, model.cascade["bands"])) if m]
-    if not hits:
-        pytest.skip("none of the sample comments falls in a band")
-    return hits
+    band = in_band(b.scores, model.cascade["bands"])
+    short = short_rows(texts, model.cascade.get("short_chars", 0))
+    if not any(band & ~short):
+        pytest.skip("none of the longer sample comments falls in a band")
+    return [it for it, m in zip(items, band | short) if m]
 
 
 def test_second_stage_changes_only_toxic_labels_of_the_rows_in_a_band(cascade_model):
