@@ -6,7 +6,7 @@ ingest, a Python open-loop sender for latency at 100/s, paced wrk at 80 % of
 capacity). Prints a table and writes JSON under
 bench/results/. Every figure comes with the command that reproduces it.
 
-    python bench/run.py                 # everything (about 6 minutes on 2 cores)
+    python bench/run.py                 # everything (12 min on 2 cores before e5; 30-40 with full now, estimated)
     python bench/run.py --only ingest   # one phase: ingest, scoring, latency, memory, model, scaleout, embedded,
                                         # queue, client (a Python platform client), deliveries
 """
