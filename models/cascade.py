@@ -88,8 +88,8 @@ def fit_bands(S_ref: np.ndarray, holds: dict[str, float], share: float, iters: i
 
 
 # e5's cost on one core of this project's machine (2026-12-01: 13 ms for 20 characters, 118 ms
-# for 400): a fixed part and a part per character read; a caller with a deadline uses it to
-# decide what e5 may read
+# for 400, about 80 ms for the 256 it reads since colombe-2026.12.01-5): a fixed part and a part
+# per character read; a caller with a deadline uses it to decide what e5 may read
 E5_SECONDS_BASE = 0.005
 E5_SECONDS_PER_CHAR = 0.00028
 
