@@ -83,8 +83,13 @@ def n_jobs() -> int:
         return 2
 
 
-def _fit_task(kind: str, M, idx, y, w, C: float, seed: int, score_rows):
-    """One fit on ``M[idx]``; returns (coef, intercept, scores of ``M[score_rows]`` or None)."""
+def _fit_task(kind: str, M, idx, y, w, C, seed: int, score_rows):
+    """One fit on ``M[idx]``; returns (coef, intercept, scores of ``M[score_rows]`` or None).
+    ``kind`` "mlp": a one-hidden-layer head (``mlp.py``; ``C`` is its spec, ``coef`` its arrays)."""
+    if kind == "mlp":
+        from .mlp import fit_mlp_head, mlp_logits
+        coef, b = fit_mlp_head(M[idx], y, w, C, seed)
+        return coef, b, None if score_rows is None else mlp_logits(M[score_rows], coef, b)
     fit = fit_sparse_logreg if kind == "sparse" else fit_dense_logreg
     coef, b = fit(M[idx], y, w, C, seed)
     z = None if score_rows is None else (M[score_rows] @ coef).astype(np.float64) + b

@@ -14,6 +14,7 @@ import numpy as np
 from .calibration import apply_calibration
 from .cascade import short_rows
 from .heads import fit_many, head_rows
+from .mlp import sem2_task
 from .names import TEXT_HEADS
 from .framing import FRAME_NAMES
 from .lexicon import LEX_NAMES
@@ -102,7 +103,8 @@ def leave_one_dataset_out(run, label: str = "toxicity", progress=None) -> dict:
         idx, y, w = head_rows(recs, label, rows, run.p)
         tasks.append(("dense", run.E, idx, y, w, run.p["semantic_C"], run.seed, te))
         if cascade:
-            tasks.append(("dense", run.E2, idx, y, w, run.p["semantic_C"], run.seed, te))
+            k2, c2 = sem2_task(run.p)
+            tasks.append((k2, run.E2, idx, y, w, c2, run.seed, te))
         plans.append((ds, te, first))
     results = fit_many(tasks)
     h = TEXT_HEADS.index(label)

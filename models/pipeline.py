@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from .calibration import apply_calibration, invert_calibration
 from .cascade import e5_seconds, in_band, short_rows
 from .lang import detect_languages
+from .mlp import head_logits
 from .names import TEXT_HEADS
 from .pairs import PAIR_FEATURE_NAMES, pair_features, pair_features_small
 from .framing import FRAME_NAMES, frame_signals
@@ -161,7 +162,8 @@ def _second_stage(model, texts, norms, vectors, e5_vectors, base, logits, scores
     if not len(rows):
         return rows
     v5 = e5_vectors[rows] if e5_vectors is not None else model.e5.encode([texts[i] for i in rows])
-    z2 = _rowwise(np.hstack([vectors[rows], v5]), cas["W"]) + cas["b"]
+    V2 = np.hstack([vectors[rows], v5])
+    z2 = np.column_stack([head_logits(V2, coef, b, rowwise=True) for coef, b in cas["heads"]])
     sub = {k: v[rows] for k, v in base.items()}
     sub.update({f"sem2:{lab}": z2[:, j] for j, lab in enumerate(cas["labels"])})
     mix = cas.get("mix", 1.0)       # the second stage's share of the score (1: it replaces the first's)

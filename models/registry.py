@@ -27,6 +27,7 @@ from .artifact import FORMAT_VERSION, sha256_file
 from .calibration import apply_calibration
 from .features import FeatureConfig, Featurizer
 from .names import ARTIFACTS_DIR, LABELS, TEXT_HEADS, ModelLoadError, bundled_artifact_dir
+from .mlp import sem2_heads
 from .offtopic import OffTopicModel
 from .pipeline import run_batch, text_logits
 
@@ -166,8 +167,7 @@ class Model:
                              st[f"{key}/ky"].astype(np.float64))
         self.cascade = {"labels": labels, "cols": [TEXT_HEADS.index(lab) for lab in labels],
                         "bands": {lab: (float(lo), float(hi)) for lab, (lo, hi) in cc["bands"].items()},
-                        "W": arrays["semantic2"]["W"].astype(np.float32),
-                        "b": arrays["semantic2"]["b"].astype(np.float64), "stackers": stackers,
+                        "heads": sem2_heads(arrays["semantic2"]), "stackers": stackers,
                         "mix": float(cc.get("mix", 1.0)), "short_chars": int(cc.get("short_chars", 0))}
         self.e5 = get_e5().load()
 

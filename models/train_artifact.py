@@ -8,6 +8,7 @@ import numpy as np
 from .artifact import FORMAT_VERSION, ArtifactWriter, data_sources
 from .cascade import TOXIC
 from .encoder import DIM, E5_DIM, E5_MAX_CHARS, PREPARE_VERSION
+from .mlp import sem2_arrays
 from .names import LABELS, TEXT_HEADS
 from .signals import SIGNAL_NAMES
 
@@ -25,7 +26,7 @@ def write_artifact(run) -> ArtifactWriter:
     wr.arrays("semantic.npz", W=run.Ws.astype(np.float32), b=run.bs.astype(np.float32))
     if run.cascade:
         cols = [TEXT_HEADS.index(lab) for lab in TOXIC]
-        wr.arrays("semantic2.npz", W=run.Ws2[:, cols].astype(np.float32), b=run.bs2[cols].astype(np.float32))
+        wr.arrays("semantic2.npz", **sem2_arrays([run.sem2[j] for j in cols]))
     stack_arrays = {}
     for (profile, label), s in run.stack.items():
         key = f"{profile}/{label}"

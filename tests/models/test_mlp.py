@@ -1,0 +1,64 @@
+"""The second stage's hidden-layer heads (models/mlp.py): what they learn, how they are stored."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.mlp import fit_mlp_head, head_logits, mlp_logits, sem2_arrays, sem2_heads
+
+SPEC = {"hidden": 16, "alpha": 1e-4, "epochs": 200}
+
+
+def _xor(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2)).astype(np.float32)
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
+    return X, y
+
+
+def test_hidden_layer_learns_what_a_linear_head_cannot():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    X, y = _xor()
+    Xt, yt = _xor(seed=1)
+    params, b = fit_mlp_head(X, y, np.ones(len(y)), SPEC, seed=13)
+    assert roc_auc_score(yt, mlp_logits(Xt, params, b)) > 0.95
+    linear = LogisticRegression().fit(X, y)
+    assert roc_auc_score(yt, linear.decision_function(Xt)) < 0.65
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_logits_match_scikit_learn_and_do_not_depend_on_the_batch():
+    from sklearn.neural_network import MLPClassifier
+    X, y = _xor()
+    params, b = fit_mlp_head(X, y, np.ones(len(y)), SPEC, seed=13)
+    clf = MLPClassifier(hidden_layer_sizes=(16,), alpha=1e-4, max_iter=200, batch_size=256,
+                        learning_rate_init=1e-3, random_state=13).fit(X, y, sample_weight=np.ones(len(y)))
+    p = 1 / (1 + np.exp(-mlp_logits(X, params, b)))
+    np.testing.assert_allclose(p, clf.predict_proba(X)[:, 1], atol=1e-5)
+    alone = np.array([mlp_logits(X[i:i + 1], params, b, rowwise=True)[0] for i in range(20)])
+    together = mlp_logits(X[:20], params, b, rowwise=True)
+    assert np.array_equal(alone, together)
+
+
+def test_row_weights_move_the_head():
+    X, y = _xor()
+    w = np.where(y == 1, 10.0, 0.1)
+    p_up, b_up = fit_mlp_head(X, y, w, SPEC, seed=13)
+    p_eq, b_eq = fit_mlp_head(X, y, np.ones(len(y)), SPEC, seed=13)
+    assert mlp_logits(X, p_up, b_up).mean() > mlp_logits(X, p_eq, b_eq).mean() + 1.0
+
+
+def test_arrays_round_trip_both_head_shapes(tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(5, 6)).astype(np.float32)
+    hidden = [((rng.normal(size=(6, 4)).astype(np.float32), rng.normal(size=4).astype(np.float32),
+                rng.normal(size=4).astype(np.float32)), float(k)) for k in range(3)]
+    linear = [(rng.normal(size=6).astype(np.float32), float(k)) for k in range(3)]
+    for heads in (hidden, linear):
+        np.savez(tmp_path / "s2.npz", **sem2_arrays(heads))
+        with np.load(tmp_path / "s2.npz", allow_pickle=False) as z:
+            back = sem2_heads({k: z[k] for k in z.files})
+        for (c0, b0), (c1, b1) in zip(heads, back):
+            np.testing.assert_allclose(head_logits(X, c0, b0, rowwise=True), head_logits(X, c1, b1, rowwise=True),
+                                       rtol=1e-6)
