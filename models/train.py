@@ -34,6 +34,7 @@ from .encoder import DIM, E5_DIM, EmbeddingCache, e5_version, encoder_version, g
 from .extra import extra_catalogue
 from .features import FeatureConfig, Featurizer
 from .heads import fit_many, head_rows
+from .mlp import head_logits, sem2_task
 from .names import ARTIFACTS_DIR, TEXT_HEADS
 from .offtopic_train import fit_offtopic
 from .framing import FRAME_NAMES, frame_signals
@@ -67,13 +68,13 @@ DEFAULT_PARAMS = {
     "offtopic_same_dataset_share": 0.7,
     "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
     "features": FeatureConfig(accent_words=True).to_json(),
-    # the second stage of ``full`` (models/cascade.py; docs/decisions/2026-11-30-model-v2.md, passes 11-12): e5
+    # the second stage of ``full`` (models/cascade.py; docs/decisions/2026-11-30-model-v2.md, passes 11-14): e5
     # beside USE-m3 on the comments whose toxic scores fall near their hold points (at most this share of the
     # reference comments; 0 = no second stage; 25 % + the short ones keeps 100 comments/s) and on the short
-    # ones (at most these characters), and its part of a toxic score there (1.0 held "Les musulmans sont des
-    # êtres humains comme les autres.", 0.65 does not: pass 13)
-    "cascade_share": 0.25, "cascade_short_chars": 60, "cascade_mix": 0.65,
-}
+    # ones (at most these characters); its part of a toxic score there (1: all of it, since its heads have a
+    # hidden layer, pass 14); its heads (a hidden layer, models/mlp.py; None: logistic regressions)
+    "cascade_share": 0.25, "cascade_short_chars": 60, "cascade_mix": 1.0,
+    "sem2_head": {"hidden": 256, "alpha": 0.1, "epochs": 20}}
 
 
 def _item_of(r: Record) -> dict:
@@ -219,7 +220,7 @@ class TrainingRun:
         self.Z_ng_oof = np.full((n, len(self.columns)), np.nan)
         self.Z_sem_oof = np.full((n, len(TEXT_HEADS)), np.nan)
         self.Z_sem2_oof = np.full((n, len(TEXT_HEADS)), np.nan)
-        tasks, where = [], []
+        tasks, where, (k2, c2) = [], [], sem2_task(self.p)
         for k in range(int(self.p["oof_folds"])):
             held = np.where(fitrows & (fold_of == k))[0]
             if not len(held):
@@ -235,7 +236,7 @@ class TrainingRun:
                     tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, held))
                     where.append(("sem", TEXT_HEADS.index(col), held))
                     if self.cascade and col in TOXIC:
-                        tasks.append(("dense", self.E2, idx, y, w, self.p["semantic_C"], self.seed, held))
+                        tasks.append((k2, self.E2, idx, y, w, c2, self.seed, held))
                         where.append(("sem2", TEXT_HEADS.index(col), held))
         self._stage(f"out-of-fold: {len(tasks)} fits")
         dest = {"ng": self.Z_ng_oof, "sem": self.Z_sem_oof, "sem2": self.Z_sem2_oof}
@@ -252,10 +253,8 @@ class TrainingRun:
         self.b = np.zeros(len(self.columns), dtype=np.float64)
         self.Ws = np.zeros((DIM, len(TEXT_HEADS)), dtype=np.float32)
         self.bs = np.zeros(len(TEXT_HEADS), dtype=np.float64)
-        self.Ws2 = np.zeros((DIM + E5_DIM, len(TEXT_HEADS)), dtype=np.float32)
-        self.bs2 = np.zeros(len(TEXT_HEADS), dtype=np.float64)
-        self.head_info = {}
-        tasks, where = [], []
+        self.sem2, self.head_info = {}, {}       # the second stage's heads: {column: (coef, intercept)}
+        tasks, where, (k2, c2) = [], [], sem2_task(self.p)
         for j, (col, head, lg, olw) in enumerate(self.columns):
             idx, y, w = head_rows(self.recs, head, train_rows, self.p, lang=lg, other_lang_weight=olw)
             if len(set(y.tolist())) < 2:
@@ -266,7 +265,7 @@ class TrainingRun:
                 tasks.append(("dense", self.E, idx, y, w, self.p["semantic_C"], self.seed, None))
                 where.append(("sem", TEXT_HEADS.index(col)))
                 if self.cascade and col in TOXIC:
-                    tasks.append(("dense", self.E2, idx, y, w, self.p["semantic_C"], self.seed, None))
+                    tasks.append((k2, self.E2, idx, y, w, c2, self.seed, None))
                     where.append(("sem2", TEXT_HEADS.index(col)))
             self.head_info[col] = {"train_rows": int(len(idx)), "train_positives": int(y.sum()),
                                    "datasets": sorted({self.recs[i].dataset for i in idx[y == 1]})}
@@ -277,10 +276,12 @@ class TrainingRun:
             elif kind == "sem":
                 self.Ws[:, j], self.bs[j] = coef, b
             else:
-                self.Ws2[:, j], self.bs2[j] = coef, b
+                self.sem2[j] = (coef, b)
         self.Z_ng = (self.X @ self.W).astype(np.float64) + self.b
         self.Z_sem = (self.E @ self.Ws).astype(np.float64) + self.bs
-        self.Z_sem2 = (self.E2 @ self.Ws2).astype(np.float64) + self.bs2 if self.cascade else None
+        self.Z_sem2 = np.zeros((len(self.recs), len(TEXT_HEADS))) if self.cascade else None
+        for j, (coef, b) in self.sem2.items():
+            self.Z_sem2[:, j] = head_logits(self.E2, coef, b)
         self._done()
 
     # -- 5 ---------------------------------------------------------------------------------
