@@ -6,10 +6,12 @@ comment, too much for every comment at 100 comments/s on two cores, and most
 comments are settled far from any hold point.  So e5 reads only the comments
 whose toxic scores fall in a *band* around a hold point; for those, the toxic
 labels are scored again by semantic heads on both encoders' vectors
-(``sem2``) and a second stacker per label (``deep/<label>`` in the artifact),
-fitted on the same out-of-fold rows as the first.  The toxic score of such a
-comment is ``mix`` times the second stage's plus the rest of the first's
-(``cascade_mix``: e5 alone also reads sentences about a group as hostile).
+(``sem2``: one hidden layer each since colombe-2026.12.01-7, ``mlp.py``) and a
+second stacker per label (``deep/<label>`` in the artifact), fitted on the same
+out-of-fold rows as the first.  The toxic score of such a comment is ``mix``
+times the second stage's plus the rest of the first's (``cascade_mix``: 1 since
+the hidden layer; linear heads on e5 read sentences about a group as hostile,
+and weighed 0.5-0.65).
 Short comments (at most ``cascade_short_chars`` characters) go to the second
 stage wherever they score: e5 reads them in 13-22 ms, and they give the
 n-grams the least to read.
