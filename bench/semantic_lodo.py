@@ -21,6 +21,7 @@ takes about 20 minutes on two cores.
 
     python bench/semantic_lodo.py [--data ../shared/data] [--seed 13] [--limit-per-dataset 4000] --C 0.1 0.3 1
     python bench/semantic_lodo.py --encoder use+e5 --C 1 --suites hatecheck_en.csv mhc_fr.csv
+    python bench/semantic_lodo.py --encoder use+e5 --C 1 --mlp 256:0.1:20 --suites hatecheck_en.csv mhc_fr.csv
 """
 from __future__ import annotations
 
@@ -88,10 +89,11 @@ def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], 
     from sklearn.metrics import roc_auc_score
 
     from bench.functional_check import aucs
-    from models.heads import fit_dense_logreg, head_rows
+    from models.heads import _fit_task, head_rows
+    from models.mlp import head_logits
     recs = run.recs
     idx, y, w = head_rows(recs, label, fit_rows(run), run.p)
-    coef, b = fit_dense_logreg(E[idx], y, w, C, run.seed)
+    coef, b, _ = _fit_task("mlp" if isinstance(C, dict) else "dense", E, idx, y, w, C, run.seed, None)
     out: dict = {}
     unseen = sorted({r.dataset for r in recs if not r.info.trainable and label in r.heads})
     for ds in unseen:
@@ -99,9 +101,9 @@ def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], 
             te = np.array([i for i, r in enumerate(recs) if r.dataset == ds and r.lang == lg and label in r.heads])
             yt = np.array([recs[i].heads[label] for i in te])
             if 0 < yt.sum() < len(yt):
-                out[f"{ds}/{lg}"] = round(float(roc_auc_score(yt, E[te] @ coef + b)), 4)
+                out[f"{ds}/{lg}"] = round(float(roc_auc_score(yt, head_logits(E[te], coef, b))), 4)
     for name, cases, Ec in suites:
-        a = aucs(cases, list(map(float, Ec @ coef + b)))
+        a = aucs(cases, list(map(float, head_logits(Ec, coef, b))))
         out[name] = {"auc_all": a["auc_all"], "auc_core": a["auc_core"]}
     return out
 
@@ -116,6 +118,9 @@ def main(argv=None) -> int:
                     help="sentence vectors: the shipped encoder, multilingual-e5-small, or both (default: use)")
     ap.add_argument("--e5-side", choices=("passage", "query"), default="passage",
                     help="e5's input prefix (default: passage)")
+    ap.add_argument("--mlp", nargs="*", default=[], metavar="HIDDEN:ALPHA:EPOCHS",
+                    help="hidden-layer heads to measure beside the logistic regressions (models/mlp.py), "
+                         "e.g. 256:0.1:20 (the second stage's shipped head)")
     ap.add_argument("--suites", type=pathlib.Path, nargs="*", default=[],
                     help="HateCheck-format CSVs scored by a head fitted on every permissive dataset")
     a = ap.parse_args(argv)
@@ -130,8 +135,12 @@ def main(argv=None) -> int:
     for path in a.suites:
         cases = read_cases(path)
         suites.append((path.stem, cases, vectors([c["text"] for c in cases], a.encoder, e5_side=a.e5_side)))
-    for C, res in semantic_head_lodo(run, E, a.C).items():
-        print(json.dumps({"encoder": a.encoder, "e5_side": a.e5_side, "semantic_C": C, **res,
+    heads = list(a.C) + [dict(zip(("hidden", "alpha", "epochs"), (int(h), float(al), int(ep))))
+                         for h, al, ep in (m.split(":") for m in a.mlp)]
+    from models.lodo import head_key
+    for C in heads:
+        res = semantic_head_lodo(run, E, [C])[head_key(C)]
+        print(json.dumps({"encoder": a.encoder, "e5_side": a.e5_side, "head": head_key(C), **res,
                           "elsewhere": elsewhere(run, E, C, suites)}), flush=True)
     return 0
 

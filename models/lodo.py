@@ -66,18 +66,25 @@ def _per_language_aucs(recs, te, label: str, z) -> dict[str, float]:
     return out
 
 
+def head_key(C) -> float | str:
+    """A head shape's key in ``semantic_head_lodo``'s answer: the strength of a logistic regression,
+    or ``mlp:<hidden>:<alpha>:<epochs>`` for a hidden-layer head (``mlp.py``)."""
+    return f"mlp:{C['hidden']}:{C['alpha']}:{C['epochs']}" if isinstance(C, dict) else float(C)
+
+
 def semantic_head_lodo(run, E: np.ndarray, Cs, label: str = "toxicity") -> dict:
-    """The semantic head alone, leave-one-dataset-out, at each regularization
-    strength in ``Cs``: ``{C: {"per_dataset", "mean", "worst"}}``.  Needs only
-    the run's records and their sentence vectors ``E`` (no n-grams, no
-    stacker): seconds per value, to choose ``semantic_C`` on data never
-    trained on before a full candidate is trained."""
+    """The semantic head alone, leave-one-dataset-out, for each head in ``Cs``: a logistic
+    regression's strength, or a hidden-layer head's spec (a dict, ``mlp.py``);
+    ``{head_key(C): {"per_dataset", "mean", "worst"}}``.  Needs only the run's records and
+    their sentence vectors ``E`` (no n-grams, no stacker): seconds to minutes per head, to
+    choose a head on data never trained on before a full candidate is trained."""
     tasks, plans = [], []
     for ds, rows, te in held_out_sets(run, label):
         idx, y, w = head_rows(run.recs, label, rows, run.p)
         for C in Cs:
-            tasks.append(("dense", E, idx, y, w, float(C), run.seed, te))
-            plans.append((ds, float(C), te))
+            tasks.append(("mlp", E, idx, y, w, C, run.seed, te) if isinstance(C, dict)
+                         else ("dense", E, idx, y, w, float(C), run.seed, te))
+            plans.append((ds, head_key(C), te))
     out: dict = {}
     for (ds, C, te), (_, _, z) in zip(plans, fit_many(tasks)):
         for lg, a in _per_language_aucs(run.recs, te, label, z).items():

@@ -4,6 +4,7 @@ encoder, no shared data."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from models.datasets import DATASETS
 from models.lodo import held_out_sets, semantic_head_lodo
@@ -59,6 +60,22 @@ def test_semantic_head_lodo_ranks_held_out_sets_and_reports_each_strength():
     _, noise = _run(signal=0.0)
     flat = semantic_head_lodo(run, noise, [1.0])[1.0]
     assert flat["mean"] < 0.7                                           # nothing to learn: near chance
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_semantic_head_lodo_measures_a_hidden_layer_head_beside_the_linear_one():
+    """A toxic direction that only a hidden layer reads (both ends of one dimension are toxic):
+    the linear head is near chance on the held-out sets, the hidden layer is not."""
+    from models.lodo import head_key
+    run, E = _run(n_per_class=120, signal=0.0)
+    tox = np.array([r.heads["toxicity"] for r in run.recs])
+    sign = np.where(np.arange(len(tox)) % 2 == 0, 1.0, -1.0)
+    E[:, 0] = np.where(tox == 1, 3.0 * sign, 0.0) + np.random.default_rng(2).normal(size=len(tox)) * 0.3
+    spec = {"hidden": 16, "alpha": 1e-4, "epochs": 300}
+    res = semantic_head_lodo(run, E, [1.0, spec])
+    assert sorted(res, key=str) == sorted([1.0, head_key(spec)], key=str)
+    assert res[head_key(spec)]["worst"] > 0.9
+    assert res[1.0]["mean"] < 0.7
 
 
 def test_elsewhere_scores_the_never_seen_sets_and_the_suites_with_a_head_fitted_on_the_rest():
