@@ -89,11 +89,11 @@ def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], 
     from sklearn.metrics import roc_auc_score
 
     from bench.functional_check import aucs
-    from models.heads import _fit_task, head_rows
+    from models.heads import dense_task, fit_many, head_rows
     from models.mlp import head_logits
     recs = run.recs
     idx, y, w = head_rows(recs, label, fit_rows(run), run.p)
-    coef, b, _ = _fit_task("mlp" if isinstance(C, dict) else "dense", E, idx, y, w, C, run.seed, None)
+    (coef, b, _), = fit_many([dense_task(E, idx, y, w, C, run.seed)])
     out: dict = {}
     unseen = sorted({r.dataset for r in recs if not r.info.trainable and label in r.heads})
     for ds in unseen:

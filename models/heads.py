@@ -13,7 +13,7 @@ import numpy as np
 
 from .records import Record
 
-__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "fit_many", "n_jobs"]
+__all__ = ["group_weights", "head_rows", "fit_sparse_logreg", "fit_dense_logreg", "dense_task", "fit_many", "n_jobs"]
 
 
 def group_weights(keys: list, alpha: float) -> np.ndarray:
@@ -81,6 +81,12 @@ def n_jobs() -> int:
         return max(1, int(os.environ.get("COLOMBE_TRAIN_JOBS", "2")))
     except ValueError:
         return 2
+
+
+def dense_task(E, idx, y, w, C, seed: int, score_rows=None) -> tuple:
+    """A ``fit_many`` task for a head on sentence vectors ``E``: a logistic regression at strength
+    ``C``, or a hidden-layer head when ``C`` is its spec (a dict, ``mlp.py``)."""
+    return ("mlp" if isinstance(C, dict) else "dense", E, idx, y, w, C, seed, score_rows)
 
 
 def _fit_task(kind: str, M, idx, y, w, C, seed: int, score_rows):

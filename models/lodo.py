@@ -13,7 +13,7 @@ import numpy as np
 
 from .calibration import apply_calibration
 from .cascade import short_rows
-from .heads import fit_many, head_rows
+from .heads import dense_task, fit_many, head_rows
 from .mlp import sem2_task
 from .names import TEXT_HEADS
 from .framing import FRAME_NAMES
@@ -82,8 +82,7 @@ def semantic_head_lodo(run, E: np.ndarray, Cs, label: str = "toxicity") -> dict:
     for ds, rows, te in held_out_sets(run, label):
         idx, y, w = head_rows(run.recs, label, rows, run.p)
         for C in Cs:
-            tasks.append(("mlp", E, idx, y, w, C, run.seed, te) if isinstance(C, dict)
-                         else ("dense", E, idx, y, w, float(C), run.seed, te))
+            tasks.append(dense_task(E, idx, y, w, C if isinstance(C, dict) else float(C), run.seed, te))
             plans.append((ds, head_key(C), te))
     out: dict = {}
     for (ds, C, te), (_, _, z) in zip(plans, fit_many(tasks)):
