@@ -33,6 +33,20 @@ def test_bands_cover_about_the_share_asked_and_contain_their_hold_points(share):
         assert wider[lab][0] <= bands[lab][0] and wider[lab][1] >= bands[lab][1]
 
 
+def test_a_band_opened_above_reads_every_row_its_label_would_hold_and_keeps_its_lower_edge():
+    S = _scores(4000)
+    holds = {"toxicity": 0.2, "insult": 0.6}
+    closed, got_closed = fit_bands(S, holds, 0.1)
+    opened, got_open = fit_bands(S, holds, 0.1, open_above=("toxicity",))
+    assert opened["toxicity"] == (closed["toxicity"][0], np.inf)
+    assert opened["insult"] == closed["insult"]
+    tox = S[:, TEXT_HEADS.index("toxicity")]
+    assert in_band(S, opened)[tox >= holds["toxicity"]].all()
+    assert not in_band(S, closed)[tox >= holds["toxicity"]].all()
+    # the share reported is the one read, the opened part included
+    assert got_open == pytest.approx(float(in_band(S, opened).mean())) and got_open > got_closed
+
+
 def test_in_band_reads_each_label_in_its_own_column():
     S = np.zeros((3, len(TEXT_HEADS)))
     S[0, TEXT_HEADS.index("threat")] = 0.5
