@@ -12,6 +12,10 @@ out-of-fold rows as the first.  The toxic score of such a comment is ``mix``
 times the second stage's plus the rest of the first's (``cascade_mix``: 1 since
 the hidden layer; linear heads on e5 read sentences about a group as hostile,
 and weighed 0.5-0.65).
+Since colombe-2026.12.01-9 the toxicity band is open above (``cascade_open_above``):
+every comment the first stage would hold for toxicity is read again, because its
+false holds (negated hate, counter-speech, hopeful sentences about a war) are what
+the second stage corrects best (decision note, fifteenth pass).
 Short comments (at most ``cascade_short_chars`` characters) go to the second
 stage wherever they score: e5 reads them in 13-22 ms, and they give the
 n-grams the least to read.

@@ -68,12 +68,12 @@ DEFAULT_PARAMS = {
     "offtopic_same_dataset_share": 0.7,
     "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
     "features": FeatureConfig(accent_words=True).to_json(),
-    # the second stage of ``full`` (models/cascade.py; docs/decisions/2026-11-30-model-v2.md, passes 11-14): e5
-    # beside USE-m3 on the comments whose toxic scores fall near their hold points (at most this share of the
-    # reference comments; 0 = no second stage; 25 % + the short ones keeps 100 comments/s) and on the short
-    # ones (at most these characters); its part of a toxic score there (1: all of it, since its heads have a
-    # hidden layer, pass 14); its heads (a hidden layer, models/mlp.py; None: logistic regressions)
-    "cascade_share": 0.25, "cascade_short_chars": 60, "cascade_mix": 1.0,
+    # the second stage of ``full`` (models/cascade.py; docs/decisions/2026-11-30-model-v2.md, passes 11-15): e5
+    # beside USE-m3 on the comments whose toxic scores fall near their hold points (this share of the reference
+    # comments; 0 = no second stage), above the hold point of the labels opened (pass 15: every comment the first
+    # stage would hold for toxicity) and on the short ones (at most these characters); its part of a toxic score
+    # there (1: all of it, pass 14); its heads (a hidden layer, models/mlp.py; None: logistic regressions)
+    "cascade_share": 0.25, "cascade_open_above": ["toxicity"], "cascade_short_chars": 60, "cascade_mix": 1.0,
     "sem2_head": {"hidden": 256, "alpha": 0.1, "epochs": 20}}
 
 
