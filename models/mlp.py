@@ -17,8 +17,19 @@ __all__ = ["fit_mlp_head", "mlp_logits"]
 
 def fit_mlp_head(E, y, w, spec: dict, seed: int):
     """Fit on rows ``E`` with labels ``y`` and weights ``w``; ``spec``: ``hidden``, ``alpha``,
-    ``epochs``.  Returns ``((H, c, v), b)``: the logit of a row ``x`` is
-    ``max(x @ H + c, 0) @ v + b``."""
+    ``epochs`` and optionally ``seeds`` (default 1).  Returns ``((H, c, v), b)``: the logit of a
+    row ``x`` is ``max(x @ H + c, 0) @ v + b``.
+
+    With ``seeds`` = k, k layers are fitted from seeds ``seed``, ``seed + 1``, ... and their logits
+    averaged.  The average is itself one hidden layer (the k layers' units side by side, their
+    output weights divided by k), so it is stored and scored like a single one."""
+    k = int(spec.get("seeds", 1))
+    if k > 1:
+        fits = [fit_mlp_head(E, y, w, {**spec, "seeds": 1}, seed + i) for i in range(k)]
+        H = np.concatenate([f[0][0] for f in fits], axis=1)
+        c = np.concatenate([f[0][1] for f in fits])
+        v = np.concatenate([f[0][2] for f in fits]) / np.float32(k)
+        return (H, c, v.astype(np.float32)), float(np.mean([f[1] for f in fits]))
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning

@@ -62,3 +62,16 @@ def test_arrays_round_trip_both_head_shapes(tmp_path):
         for (c0, b0), (c1, b1) in zip(heads, back):
             np.testing.assert_allclose(head_logits(X, c0, b0, rowwise=True), head_logits(X, c1, b1, rowwise=True),
                                        rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_several_seeds_are_stored_as_one_layer_whose_logit_is_their_mean():
+    X, y = _xor()
+    w = np.ones(len(y))
+    (H, c, v), b = fit_mlp_head(X, y, w, {**SPEC, "seeds": 3}, seed=13)
+    assert H.shape == (2, 48) and c.shape == (48,) and v.shape == (48,)
+    singles = [fit_mlp_head(X, y, w, SPEC, seed=13 + i) for i in range(3)]
+    mean = np.mean([mlp_logits(X, p, pb) for p, pb in singles], axis=0)
+    np.testing.assert_allclose(mlp_logits(X, (H, c, v), b), mean, atol=1e-5)
+    # the seeds differ: the mean is not one of them
+    assert np.abs(mlp_logits(X, *singles[0]) - mean).max() > 1e-3
