@@ -59,7 +59,9 @@ def _second_stage_line(manifest: dict) -> str:
     tox = (cas.get("bands") or {}).get("toxicity")
     opened = tox is not None and float(tox[1]) == float("inf")
     head = manifest.get("training_parameters", {}).get("sem2_head")
-    heads = (f"heads with one hidden layer of {head['hidden']} units" if head else "logistic heads")
+    seeds = int((head or {}).get("seeds", 1))
+    heads = (f"heads with one hidden layer of {head['hidden']} units" if head else "logistic heads") + (
+        f" (the mean of {seeds} fits from consecutive seeds)" if head and seeds > 1 else "")
     return ("- `full`, second stage: the comments whose toxic scores fall in a band around a hold point"
             + (" or that the first stage would hold for toxicity" if opened else "")
             + f" (about {round(100 * float(cas['reference_share']))} % of the validation split)"

@@ -22,3 +22,9 @@ def test_a_closed_band_and_linear_heads_are_not_described_as_more():
     line = _second_stage_line(_manifest(0.405, None))
     assert "would hold for toxicity" not in line
     assert "logistic heads" in line and "hidden layer" not in line
+
+
+def test_heads_averaged_over_seeds_say_so():
+    line = _second_stage_line(_manifest(float("inf"), {"hidden": 256, "alpha": 0.1, "epochs": 20, "seeds": 2}))
+    assert "one hidden layer of 256 units (the mean of 2 fits from consecutive seeds)" in line
+    assert "mean of" not in _second_stage_line(_manifest(float("inf"), {"hidden": 256, "alpha": 0.1, "epochs": 20}))
