@@ -2,8 +2,10 @@
 
 Weights: every (dataset, language, class) group weighs ``n_g ** (1 - alpha)``
 in total, so no single dataset dominates; the project's written rows weigh
-``augment_weights[dataset]`` of that (default ``neutral_weight``); for the spam head the rows of the toxicity sets
-are negatives at ``spam_other_weight``.
+``augment_weights[dataset]`` of that (default ``neutral_weight``), and in the spam head
+``spam_augment_weights[dataset]`` where it is given (the written blog spam can weigh more there without its
+ordinary comments weighing more as clean rows in the toxic heads); for the spam head the rows of the toxicity
+sets are negatives at ``spam_other_weight``.
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ def head_rows(recs: list[Record], head: str, rows, params: dict, trainable_only:
     out the rows whose label comes from their fields, not their words (a
     generic compliment sent with a spammer's author URL)."""
     idx, y, keys, extra = [], [], [], []
+    aug = dict(params.get("augment_weights", {}))
+    if head == "spam":
+        aug.update(params.get("spam_augment_weights", {}))
     for i in rows:
         r = recs[i]
         if trainable_only and not r.info.trainable:
@@ -49,7 +54,7 @@ def head_rows(recs: list[Record], head: str, rows, params: dict, trainable_only:
         else:
             keys.append((r.dataset, r.lang, v))
             extra.append((1.0 if (not lang or r.lang == lang) else other_lang_weight) *
-                         (params.get("augment_weights", {}).get(r.dataset, params.get("neutral_weight", 1.0))
+                         (aug.get(r.dataset, params.get("neutral_weight", 1.0))
                           if r.info.synthetic else 1.0))
     w = group_weights(keys, params["class_weight_alpha"]) * np.array(extra)
     if head == "spam" and len(w):

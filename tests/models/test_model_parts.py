@@ -249,3 +249,30 @@ def test_lexicon_inputs_only_for_the_toxic_labels():
     assert "lex:insult*fr" not in tox                 # one weight in both languages
     assert "lex:insult" in stack_inputs("threat", "full", (), (), (), ("insult",))
     assert not [n for n in stack_inputs("spam", "full", ("log_links",), (), (), ("insult",)) if "lex:" in n]
+
+
+def test_spam_augment_weights_reach_the_spam_head_only():
+    from models.data import derive_heads
+    from models.heads import head_rows
+    from models.records import Record
+
+    def rec(text, dataset, label, kind):
+        return Record(text=text, lang="en", dataset=dataset, label=label,
+                      heads=derive_heads(dataset, kind, {"label": label}))
+    recs = [rec("Call our printer support line now", "colombe_blog_spam", "spam", "spam"),
+            rec("Nice post about the loaf", "colombe_blog_spam", "clean", "spam"),
+            rec("Subscribe to my channel", "youtube_spam_collection", "spam", "spam"),
+            rec("Love this song", "youtube_spam_collection", "clean", "spam")]
+    rows = np.arange(len(recs))
+    base = {"class_weight_alpha": 0.5, "spam_other_weight": 0.15, "neutral_weight": 0.4,
+            "augment_weights": {"colombe_blog_spam": 1.0}}
+    more = {**base, "spam_augment_weights": {"colombe_blog_spam": 3.0}}
+    _, _, w1 = head_rows(recs, "spam", rows, base)
+    _, _, w3 = head_rows(recs, "spam", rows, more)
+    # the written rows weigh three times as much as before against the same YouTube rows
+    assert w3[0] / w3[2] == pytest.approx(3 * w1[0] / w1[2])
+    assert w3[1] / w3[3] == pytest.approx(3 * w1[1] / w1[3])
+    # ... in the spam head only: as clean rows of the toxicity head they keep their weight
+    _, yt1, t1 = head_rows(recs, "toxicity", rows, base)
+    _, yt3, t3 = head_rows(recs, "toxicity", rows, more)
+    assert list(yt1) == list(yt3) and np.allclose(t1, t3)
