@@ -50,7 +50,8 @@ def input_matrix(names: list[str], base: dict[str, np.ndarray], n: int) -> np.nd
 
 
 def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra: tuple[str, ...] = (),
-                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = (), second: bool = False) -> list[str]:
+                 frames: tuple[str, ...] = (), lex: tuple[str, ...] = (), second: bool = False,
+                 drop: tuple[str, ...] = ()) -> list[str]:
     """The inputs of one label's stacker.  ``ngram_extra``: other n-gram
     columns that also score this label (e.g. the French toxicity head).
 
@@ -63,7 +64,10 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
     the toxicity logits ("I don't hate them" keeps the words of hate).
 
     ``second``: the second stage's stacker (``cascade.py``), which also reads
-    ``sem2:<head>``, the heads on both encoders' vectors."""
+    ``sem2:<head>``, the heads on both encoders' vectors.
+
+    ``drop``: inputs left out, with every product that uses them (training
+    parameter ``stack_drop``, per label)."""
     names = [f"ng:{label}"] + [f"ng:{c}" for c in ngram_extra]
     if profile == "full":
         names.append(f"sem:{label}")
@@ -90,7 +94,7 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
         names += [f"ng:spam*sig:{s}" for s in ("foreign_link", "author_url_foreign")]
         if profile == "full":
             names += [f"sem:spam*sig:{s}" for s in ("foreign_link", "author_url_foreign")]
-    return names
+    return [n for n in names if not set(n.split("*")) & set(drop)]
 
 
 def _monotone(name: str) -> bool:

@@ -8,8 +8,7 @@ goes through named stages (:class:`TrainingRun`), each a method:
 
 1. ``load``: the shared sets (first ``ROWS_PER_DATASET`` rows), written rows, extra CSVs; dedup, 70/10/20 split;
 2. ``featurize``: hashed n-grams, sentence vectors (cached on disk), field signals;
-3. ``out_of_fold``: n-gram and semantic heads trained with whole datasets
-   held out, scoring the held-out ones (the stacker's training rows);
+3. ``out_of_fold``: n-gram and semantic heads fitted with whole datasets held out, scoring them (the stackers' rows);
 4. ``fit_heads``: the n-gram and semantic heads on the train split;
 5. ``fit_stacking``: per label and profile, the combination of the stages
    (on the out-of-fold scores) and its isotonic calibration (validation split);
@@ -311,7 +310,8 @@ class TrainingRun:
             profile = "full" if stage == "deep" else stage
             oof, final = (oof2, final2) if stage == "deep" else (oof_1, final_1)
             extra = tuple(c for c, lab, _, _ in self.columns if lab == label and c != label)
-            names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES, second=stage == "deep")
+            names = stack_inputs(label, profile, SIGNAL_NAMES, extra, FRAME_NAMES, LEX_NAMES, stage == "deep",
+                                 tuple(self.p.get("stack_drop", {}).get(label, ())))
             idx, y, w = head_rows(self.recs, label, np.where(has_oof)[0], sp, text_only=False)
             ok = ~np.isnan(self.Z_ng_oof[idx]).any(axis=1)
             if profile == "full":

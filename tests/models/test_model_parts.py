@@ -276,3 +276,13 @@ def test_spam_augment_weights_reach_the_spam_head_only():
     _, yt1, t1 = head_rows(recs, "toxicity", rows, base)
     _, yt3, t3 = head_rows(recs, "toxicity", rows, more)
     assert list(yt1) == list(yt3) and np.allclose(t1, t3)
+
+
+def test_stack_inputs_drop_an_input_and_its_products():
+    full = stack_inputs("spam", "full", SIGNAL_NAMES)
+    assert "sig:log_len" in full and "sem:spam*sig:foreign_link" in full
+    less = stack_inputs("spam", "full", SIGNAL_NAMES, drop=("sig:log_len", "sig:foreign_link"))
+    assert "sig:log_len" not in less and "sig:foreign_link" not in less
+    assert not [n for n in less if "sig:foreign_link" in n.split("*")]       # the products go too
+    assert set(less) == {n for n in full if not {"sig:log_len", "sig:foreign_link"} & set(n.split("*"))}
+    assert "sem:spam" in less and "sig:author_url_commercial" in less
