@@ -12,6 +12,16 @@ _HEADS_NOTE = (
     "its language alone never makes it off-topic. Without post context, `off_topic` = 0.9 x `spam`.")
 
 
+def _spam_weights_sentence(manifest: dict) -> str:
+    """What ``spam_augment_weights`` changed, if anything: the written rows' weight in the spam fits."""
+    w = (manifest.get("training_parameters") or {}).get("spam_augment_weights") or {}
+    parts = [f"`{name}` weighs {x:g} times its usual share" for name, x in sorted(w.items()) if x != 1]
+    if not parts:
+        return ""
+    return (" In the spam head and its stacker, " + ", ".join(parts) + " (`spam_augment_weights`; as clean rows of "
+            "the toxic heads, its usual share).")
+
+
 def _f(v):
     return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
 
@@ -106,7 +116,7 @@ def render_card(manifest: dict, metrics: dict) -> str:
          "Only permissively licensed datasets train the model; non-commercial ones are used for "
          "evaluation only (never seen). Texts are deduplicated on normalized text, near-copies are grouped, and "
          "whole groups are split 70/10/20 (train/calibration/test). Rows written for the project "
-         "(`models/augment/`) only train.", "",
+         "(`models/augment/`) only train." + _spam_weights_sentence(manifest), "",
          "| dataset | license | use | rows (lang/split) |", "|---|---|---|---|"]
     for s in manifest.get("data_sources", []):
         rows = ", ".join(f"{k}: {n}" for k, n in s.get("rows", {}).items())

@@ -28,3 +28,11 @@ def test_heads_averaged_over_seeds_say_so():
     line = _second_stage_line(_manifest(float("inf"), {"hidden": 256, "alpha": 0.1, "epochs": 20, "seeds": 2}))
     assert "one hidden layer of 256 units (the mean of 2 fits from consecutive seeds)" in line
     assert "mean of" not in _second_stage_line(_manifest(float("inf"), {"hidden": 256, "alpha": 0.1, "epochs": 20}))
+
+
+def test_card_says_when_the_written_spam_weighs_more():
+    from models.card import _spam_weights_sentence
+    assert _spam_weights_sentence({"training_parameters": {}}) == ""
+    assert _spam_weights_sentence({"training_parameters": {"spam_augment_weights": {"colombe_blog_spam": 1.0}}}) == ""
+    text = _spam_weights_sentence({"training_parameters": {"spam_augment_weights": {"colombe_blog_spam": 3.0}}})
+    assert "`colombe_blog_spam` weighs 3 times" in text and "spam head" in text
