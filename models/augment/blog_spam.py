@@ -253,25 +253,6 @@ FR_HAM = [
     "Pour ceux que ça intéresse, Wikipédia explique bien {w} : https://fr.wikipedia.org/wiki/Accueil",
     "Merci, super article !", "Très intéressant, merci.", "Bien vu, je n'y avais pas pensé.",
     "Je reviens sur {w} : après essai, je confirme tout ce que vous dites.",
-    # long ones: real readers also write paragraphs, ask detailed questions and paste what they tried
-    "J'ai suivi l'article pas à pas mais je bloque sur {w}. J'ai refait la manip deux fois, en repartant de zéro "
-    "la deuxième fois, et j'obtiens toujours le même résultat que la première. Est-ce que quelqu'un a eu le même "
-    "problème ? Je précise que je débute, donc c'est peut-être une erreur bête de ma part.",
-    "Article intéressant, mais je voudrais nuancer le passage sur {w}. Dans ma région les conditions sont assez "
-    "différentes, et ce qui marche chez vous ne marche pas forcément ailleurs. Cela dit, je retiens l'idée "
-    "générale et je vais essayer de l'adapter l'an prochain.",
-    "Merci pour ce billet très complet. Une question quand même : vous parlez de {w} au début puis vous n'y "
-    "revenez plus. Est-ce que vous pourriez détailler un peu plus, ou indiquer où trouver des explications ? "
-    "J'ai cherché de mon côté sans trouver grand-chose de clair.",
-    "Je lis ce blog depuis des années et c'est la première fois que je commente. Sur {w}, j'ai fait exactement "
-    "l'inverse de ce que vous conseillez et je m'en suis mordu les doigts pendant des mois. Alors merci de le "
-    "dire aussi clairement, j'aurais aimé lire ça plus tôt.",
-    "Petite correction : dans le deuxième paragraphe, vous écrivez que {w} se fait en une seule étape, alors que "
-    "d'après mon expérience il en faut au moins deux. Rien de grave, le reste de l'article est très juste, mais "
-    "ça pourrait induire en erreur quelqu'un qui débute.",
-    "Bonjour, j'ai essayé ce que vous décrivez pour {w} et voici ce que j'obtiens : ça fonctionne la première "
-    "fois, puis plus rien le lendemain. J'ai vérifié mes réglages et relu l'article, je ne vois pas ce qui "
-    "cloche. Une idée ? Merci d'avance pour votre aide.",
 ]
 EN_HAM = [
     "Thanks for this post, I tried {w} yesterday and it worked really well.",
@@ -286,25 +267,6 @@ EN_HAM = [
     "For anyone interested, Wikipedia explains {w} well: https://en.wikipedia.org/wiki/Main_Page",
     "Great article, thanks!", "Very interesting, thank you.", "Good point, I hadn't thought of that.",
     "Coming back to {w}: I tried it and can confirm everything you say.",
-    # long ones: real readers also write paragraphs, ask detailed questions and paste what they tried
-    "I followed the post step by step but I'm stuck on {w}. I tried it twice, starting from scratch the second "
-    "time, and I still get the same result as the first time. Has anyone had the same problem? I'm a beginner, "
-    "so it may well be a silly mistake on my side.",
-    "Interesting read, but I'd push back a little on the part about {w}. Where I live conditions are quite "
-    "different, and what works for you won't necessarily work elsewhere. That said, I like the general idea and "
-    "I'll try to adapt it next year.",
-    "Thanks for such a thorough write-up. One question though: you mention {w} at the start and never come back "
-    "to it. Could you go into a bit more detail, or point to where I could read more? I searched on my own and "
-    "didn't find anything clear.",
-    "I've been reading this blog for years and this is my first comment. With {w} I did exactly the opposite of "
-    "what you recommend and regretted it for months. So thank you for saying it so plainly, I wish I had read "
-    "this earlier.",
-    "Small correction: in the second paragraph you say {w} takes a single step, but in my experience it takes "
-    "at least two. Nothing serious, the rest of the post is spot on, but it could mislead someone who is just "
-    "starting out.",
-    "Hi, I tried what you describe for {w} and here is what happens: it works the first time, then nothing the "
-    "next day. I checked my settings and reread the post, and I can't see what is wrong. Any idea? Thanks in "
-    "advance for your help.",
 ]
 PERSONAL_SITES = ["{first}-ecrit.blogspot.com", "{first}.wordpress.com", "www.{first}-photos.net", "{first}.substack.com"]
 FIRST = ["camille", "julien", "nora", "malik", "sarah", "tom", "lucie", "david", "amina", "pierre"]
