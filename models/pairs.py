@@ -23,8 +23,12 @@ from .text import EMAIL_RE, PHONE_RE, URL_RE
 __all__ = ["pair_features", "pair_features_small", "PAIR_FEATURE_NAMES", "signal_features", "PROMO_RE"]
 
 PROMO_RE = re.compile(
-    r"(?i)\b(?:subscribe|subscriber|check (?:out )?my|my channel|visit|click|follow me|free|gift ?card|promo|"
-    r"discount|earn|earning|income|invest(?:ment|ing)?|bitcoin|crypto|forex|trading|profit|whats ?app|"
+    r"(?i)\b(?:subscribe|subscriber|check (?:out )?my|my channel|visit|click|follow me|gift ?card|promo|"
+    # "free" and "income" alone are everyday words of news comments ("free speech", "income splitting"): in the
+    # phrases of an offer only
+    r"free (?:trial|spins?|shipping|delivery|download|sign[- ]?up|registration|gifts?|bonus|money|followers|likes|"
+    r"consultation|quote|access|samples?)|for free|100 ?% free|(?:passive|extra|monthly|daily|weekly) income|"
+    r"discount|earn|earning|invest(?:ment|ing)?|bitcoin|crypto|forex|trading|profit|whats ?app|"
     r"telegram|dm me|contact (?:me|him|her)|inbox|cash|loan|casino|viagra|seo|backlinks?|"
     r"abonne[zr]?|abonnement|cliquez|gratuit|gagne[rz]?|argent|visitez|contactez|rejoignez|ma chaine|offre|"
     # support-line and shop pitches, the commonest blog spam after links

@@ -44,7 +44,7 @@ def _items(kind):
 # and with colombe-2026.12.01-5 (e5 reads 256 characters, its part of a score 0.65): the same; with
 # colombe-2026.12.01-7 (the second stage's heads with a hidden layer, its part of a score 1.0): 34/40, 30/40, 33/40,
 # 36/40; with colombe-2026.12.01-9 (the second stage also reads every comment the first would hold for toxicity):
-# 34/40, 33/40, 35/40, 36/40, and the same with colombe-2026.12.01-17 (its toxic scores are -9's) -- negation,
+# 34/40, 33/40, 35/40, 36/40, and the same with colombe-2026.12.01-18 (its toxic scores are -9's) -- negation,
 # counter-speech and hopeful still short of the targets below (issue #16); kept, not lowered.
 _SHORT = {"negation": "34/40", "counter_speech": "33/40", "hopeful": "35/40"}
 
@@ -71,7 +71,7 @@ def test_every_kind_has_forty_sentences_in_both_languages():
 
 
 @pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.xfail(
-    reason=f"known shortfall of colombe-2026.12.01-17: {_SHORT[k]} on the right side", strict=False))
+    reason=f"known shortfall of colombe-2026.12.01-18: {_SHORT[k]} on the right side", strict=False))
     if k in _SHORT else k for k in sorted(KINDS)])
 def test_kind_lands_on_the_right_side(model, kind):
     expected, reason_labels, floor = KINDS[kind]

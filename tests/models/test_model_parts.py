@@ -286,3 +286,15 @@ def test_stack_inputs_drop_an_input_and_its_products():
     assert not [n for n in less if "sig:foreign_link" in n.split("*")]       # the products go too
     assert set(less) == {n for n in full if not {"sig:log_len", "sig:foreign_link"} & set(n.split("*"))}
     assert "sem:spam" in less and "sig:author_url_commercial" in less
+
+
+def test_promotion_words_skip_everyday_free_and_income():
+    promo = SIGNAL_NAMES.index("promo")
+    S = comment_signals([{"text": t} for t in (
+        "Free speech is not a free pass, and income splitting helps few families.",
+        "La liberté d'expression n'est pas gratuite pour tout le monde.",
+        "Free spins and a welcome bonus, or earn a passive income from home!",
+        "Téléchargez-le gratuitement, inscription 100% free.")])
+    assert S[0, promo] == 0
+    assert S[2, promo] >= 2              # "free spins", "earn", "passive income"
+    assert S[3, promo] >= 1

@@ -46,7 +46,7 @@ _STRETCH = pytest.mark.xfail(
            "stays held for its toxicity; 'bitttttch' passed with colombe-2026.12.01-1 to -5; with -7, whose second "
            "stage has a hidden layer: insult 1.00 -> 0.87, severe_toxicity 0.75 -> 0.50 and 0.25 -> 0.04; with -9, "
            "whose second stage also reads what the first holds: the same, and identity_attack 0.84 -> 0.49, obscene "
-           "1.00 -> 0.78 for 'salooooope'; -17 keeps -9's toxic scores). The "
+           "1.00 -> 0.78 for 'salooooope'; -18 keeps -9's toxic scores). The "
            "lexicon and the n-grams read the squeezed word; the other evasions score like the plain word",
     strict=False)
 
