@@ -94,7 +94,8 @@ def stack_inputs(label: str, profile: str, signals: tuple[str, ...], ngram_extra
         names += [f"ng:spam*sig:{s}" for s in ("foreign_link", "author_url_foreign")]
         if profile == "full":
             names += [f"sem:spam*sig:{s}" for s in ("foreign_link", "author_url_foreign")]
-    return [n for n in names if not set(n.split("*")) & set(drop)]
+    drop = set(drop)
+    return [n for n in names if not drop.intersection(n.split("*"))]
 
 
 def _monotone(name: str) -> bool:

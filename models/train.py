@@ -60,10 +60,10 @@ DEFAULT_PARAMS = {
     "augment_weights": {"colombe_blog_spam": 1.0, "colombe_functional": 1.0},   # ... of the other written rows
     # ... in the stackers' fit only (functional x4: -7; neutral at full weight, not neutral_weight: -8)
     "stack_augment_weights": {"colombe_functional": 4.0, "colombe_neutral_comments": 1.0},
+    "stack_drop": {"spam": ["sig:log_len"]},   # inputs left out of a stacker (pass 16: length is no sign of spam)
     "oof_folds": 3,                 # dataset folds of the out-of-fold stage
     "oof_group_cap": 2500,          # rows per (dataset, lang, class) in each out-of-fold and LODO fit
     "offtopic_bins": 10, "offtopic_C": 1.0,
-    "stack_drop": {"spam": ["sig:log_len"]},   # inputs left out of a stacker (pass 16: length is no sign of spam)
     "offtopic_same_dataset_share": 0.7,
     "offtopic_pairs_per_dataset": 4000,   # training pairs kept per dataset (a seeded sample)
     "features": FeatureConfig(accent_words=True).to_json(),
