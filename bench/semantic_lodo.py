@@ -108,19 +108,37 @@ def elsewhere(run, E: np.ndarray, C: float, suites: list[tuple[str, list[dict], 
     return out
 
 
+def _mlp_spec(arg: str) -> dict:
+    """``HIDDEN:ALPHA:EPOCHS``, then optionally ``s`` (standardized vectors) and/or ``xN*F`` blocks
+    (the next N dimensions multiplied by F; e.g. ``x512*1:x384*2`` doubles e5's part of use+e5)."""
+    h, al, ep, *rest = arg.split(":")
+    spec: dict = {"hidden": int(h), "alpha": float(al), "epochs": int(ep)}
+    for r in rest:
+        if r == "s":
+            spec["standardize"] = True
+        elif r.startswith("x"):
+            n, f = r[1:].split("*")
+            spec.setdefault("block_scale", []).append([int(n), float(f)])
+        else:
+            raise SystemExit(f"--mlp {arg}: unknown part {r!r}")
+    return spec
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=pathlib.Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit-per-dataset", type=int, default=4000)
-    ap.add_argument("--C", type=float, nargs="+", default=[0.1, 0.3, 1.0], help="regularization strengths")
+    ap.add_argument("--C", type=float, nargs="*", default=[0.1, 0.3, 1.0],
+                    help="logistic heads' regularization strengths (none: only the --mlp heads)")
     ap.add_argument("--encoder", choices=("use", "e5", "use+e5"), default="use",
                     help="sentence vectors: the shipped encoder, multilingual-e5-small, or both (default: use)")
     ap.add_argument("--e5-side", choices=("passage", "query"), default="passage",
                     help="e5's input prefix (default: passage)")
-    ap.add_argument("--mlp", nargs="*", default=[], metavar="HIDDEN:ALPHA:EPOCHS",
+    ap.add_argument("--mlp", nargs="*", default=[], metavar="HIDDEN:ALPHA:EPOCHS[:s][:xN*F...]",
                     help="hidden-layer heads to measure beside the logistic regressions (models/mlp.py), "
-                         "e.g. 256:0.1:20 (the second stage's shipped head)")
+                         "e.g. 256:0.1:20 (the second stage's shipped head); "
+                         ":s fits it on standardized vectors, :xN*F multiplies the next N dimensions by F")
     ap.add_argument("--suites", type=pathlib.Path, nargs="*", default=[],
                     help="HateCheck-format CSVs scored by a head fitted on every permissive dataset")
     a = ap.parse_args(argv)
@@ -135,8 +153,7 @@ def main(argv=None) -> int:
     for path in a.suites:
         cases = read_cases(path)
         suites.append((path.stem, cases, vectors([c["text"] for c in cases], a.encoder, e5_side=a.e5_side)))
-    heads = list(a.C) + [dict(zip(("hidden", "alpha", "epochs"), (int(h), float(al), int(ep))))
-                         for h, al, ep in (m.split(":") for m in a.mlp)]
+    heads = list(a.C) + [_mlp_spec(x) for x in a.mlp]
     from models.lodo import head_key
     for C in heads:
         res = semantic_head_lodo(run, E, [C])[head_key(C)]

@@ -72,6 +72,10 @@ def _second_stage_line(manifest: dict) -> str:
     seeds = int((head or {}).get("seeds", 1))
     heads = (f"heads with one hidden layer of {head['hidden']} units" if head else "logistic heads") + (
         f" (the mean of {seeds} fits from consecutive seeds)" if head and seeds > 1 else "")
+    if head and head.get("block_scale"):
+        heads += (" (the vectors' blocks of " + " and ".join(str(int(n)) for n, _ in head["block_scale"])
+                  + " numbers multiplied by " + " and ".join(f"{float(f):g}" for _, f in head["block_scale"])
+                  + " before the fit: the L2 penalty holds back a block multiplied by more less)")
     return ("- `full`, second stage: the comments whose toxic scores fall in a band around a hold point"
             + (" or that the first stage would hold for toxicity" if opened else "")
             + f" (about {round(100 * float(cas['reference_share']))} % of the validation split)"

@@ -69,7 +69,10 @@ def _per_language_aucs(recs, te, label: str, z) -> dict[str, float]:
 def head_key(C) -> float | str:
     """A head shape's key in ``semantic_head_lodo``'s answer: the strength of a logistic regression,
     or ``mlp:<hidden>:<alpha>:<epochs>`` for a hidden-layer head (``mlp.py``)."""
-    return f"mlp:{C['hidden']}:{C['alpha']}:{C['epochs']}" if isinstance(C, dict) else float(C)
+    if not isinstance(C, dict):
+        return float(C)
+    return (f"mlp:{C['hidden']}:{C['alpha']}:{C['epochs']}" + (":s" if C.get("standardize") else "")
+            + "".join(f":x{n}*{f}" for n, f in C.get("block_scale", ())))
 
 
 def semantic_head_lodo(run, E: np.ndarray, Cs, label: str = "toxicity") -> dict:

@@ -17,8 +17,12 @@ __all__ = ["fit_mlp_head", "mlp_logits"]
 
 def fit_mlp_head(E, y, w, spec: dict, seed: int):
     """Fit on rows ``E`` with labels ``y`` and weights ``w``; ``spec``: ``hidden``, ``alpha``,
-    ``epochs`` and optionally ``seeds`` (default 1).  Returns ``((H, c, v), b)``: the logit of a
-    row ``x`` is ``max(x @ H + c, 0) @ v + b``.
+    ``epochs`` and optionally ``seeds`` (default 1) and ``standardize``.  Returns ``((H, c, v), b)``:
+    the logit of a row ``x`` is ``max(x @ H + c, 0) @ v + b``.
+
+    With ``standardize``, the layer is fitted on the rows scaled to weighted mean 0 and variance 1
+    per dimension, then the scaling is folded into ``H`` and ``c``: the L2 penalty then weighs
+    every direction alike, where on the raw vectors it favours the few of large variance.
 
     With ``seeds`` = k, k layers are fitted from seeds ``seed``, ``seed + 1``, ... and their logits
     averaged.  The average is itself one hidden layer (the k layers' units side by side, their
@@ -30,6 +34,22 @@ def fit_mlp_head(E, y, w, spec: dict, seed: int):
         c = np.concatenate([f[0][1] for f in fits])
         v = np.concatenate([f[0][2] for f in fits]) / np.float32(k)
         return (H, c, v.astype(np.float32)), float(np.mean([f[1] for f in fits]))
+    if spec.get("block_scale"):
+        # [[n_dims, factor], ...]: consecutive blocks of dimensions multiplied before the fit (one
+        # encoder's vectors weighing more against the L2 penalty), the factors folded into ``H``
+        sc = np.concatenate([np.full(int(n), float(f)) for n, f in spec["block_scale"]])
+        (H, c, v), b = fit_mlp_head((np.asarray(E, dtype=np.float64) * sc).astype(np.float32), y, w,
+                                    {k: x for k, x in spec.items() if k != "block_scale"}, seed)
+        return ((H.astype(np.float64) * sc[:, None]).astype(np.float32), c, v), b
+    if spec.get("standardize"):
+        E = np.asarray(E, dtype=np.float64)
+        wn = np.asarray(w, dtype=np.float64) / np.sum(w)
+        mu = wn @ E
+        sd = np.sqrt(wn @ (E - mu) ** 2) + 1e-6
+        (H, c, v), b = fit_mlp_head(((E - mu) / sd).astype(np.float32), y, w,
+                                    {k: x for k, x in spec.items() if k != "standardize"}, seed)
+        H = H.astype(np.float64) / sd[:, None]
+        return (H.astype(np.float32), (c - mu @ H).astype(np.float32), v), b
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning

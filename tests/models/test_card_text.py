@@ -30,6 +30,14 @@ def test_heads_averaged_over_seeds_say_so():
     assert "mean of" not in _second_stage_line(_manifest(float("inf"), {"hidden": 256, "alpha": 0.1, "epochs": 20}))
 
 
+def test_heads_fitted_on_scaled_blocks_say_so():
+    spec = {"hidden": 256, "alpha": 0.1, "epochs": 20, "block_scale": [[512, 1.0], [384, 2.0]]}
+    line = _second_stage_line(_manifest(float("inf"), spec))
+    assert "blocks of 512 and 384 numbers multiplied by 1 and 2" in line
+    assert "multiplied by" not in _second_stage_line(_manifest(float("inf"), {"hidden": 256, "alpha": 0.1,
+                                                                                   "epochs": 20}))
+
+
 def test_card_says_when_the_written_spam_weighs_more():
     from models.card import _spam_weights_sentence
     assert _spam_weights_sentence({"training_parameters": {}}) == ""

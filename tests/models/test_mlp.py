@@ -75,3 +75,32 @@ def test_several_seeds_are_stored_as_one_layer_whose_logit_is_their_mean():
     np.testing.assert_allclose(mlp_logits(X, (H, c, v), b), mean, atol=1e-5)
     # the seeds differ: the mean is not one of them
     assert np.abs(mlp_logits(X, *singles[0]) - mean).max() > 1e-3
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_standardized_head_folds_its_scaling_into_the_layer():
+    X, y = _xor()
+    X = X * np.array([0.01, 0.02], dtype=np.float32) + np.array([0.5, -0.3], dtype=np.float32)
+    w = np.ones(len(y))
+    params, b = fit_mlp_head(X, y, w, {**SPEC, "standardize": True}, seed=13)
+    mu, sd = X.astype(np.float64).mean(axis=0), X.astype(np.float64).std(axis=0) + 1e-6
+    inner, b_in = fit_mlp_head(((X - mu) / sd).astype(np.float32), y, w, SPEC, seed=13)
+    np.testing.assert_allclose(mlp_logits(X, params, b), mlp_logits((X - mu) / sd, inner, b_in), atol=1e-3)
+    from sklearn.metrics import roc_auc_score
+    raw, b_raw = fit_mlp_head(X, y, w, SPEC, seed=13)      # tiny raw scales: the same epochs learn little
+    Xt, yt = _xor(seed=1)
+    Xt = Xt * np.array([0.01, 0.02], dtype=np.float32) + np.array([0.5, -0.3], dtype=np.float32)
+    assert roc_auc_score(yt, mlp_logits(Xt, params, b)) > 0.95
+    assert roc_auc_score(yt, mlp_logits(Xt, params, b)) > roc_auc_score(yt, mlp_logits(Xt, raw, b_raw)) + 0.1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_block_scale_is_folded_into_the_layer():
+    X, y = _xor()
+    w = np.ones(len(y))
+    params, b = fit_mlp_head(X, y, w, {**SPEC, "block_scale": [[1, 1.0], [1, 3.0]]}, seed=13)
+    inner, b_in = fit_mlp_head(X * np.array([1.0, 3.0], dtype=np.float32), y, w, SPEC, seed=13)
+    assert b == b_in
+    np.testing.assert_allclose(mlp_logits(X, params, b), mlp_logits(X * np.array([1.0, 3.0]), inner, b_in), atol=1e-4)
+    plain, b_plain = fit_mlp_head(X, y, w, SPEC, seed=13)
+    assert not np.allclose(mlp_logits(X, params, b), mlp_logits(X, plain, b_plain), atol=1e-3)
