@@ -22,6 +22,10 @@ takes about 20 minutes on two cores.
     python bench/semantic_lodo.py [--data ../shared/data] [--seed 13] [--limit-per-dataset 4000] --C 0.1 0.3 1
     python bench/semantic_lodo.py --encoder use+e5 --C 1 --suites hatecheck_en.csv mhc_fr.csv
     python bench/semantic_lodo.py --encoder use+e5 --C 1 --mlp 256:0.1:20 --suites hatecheck_en.csv mhc_fr.csv
+    python bench/semantic_lodo.py --encoder use+e5 --C --mlp 256:3:20:s "256:0.1:20:x512*1:x384*2" --suites ...
+
+The last line measures hidden-layer heads only: one fitted on standardized vectors, one with e5's
+384 numbers multiplied by 2 (``models/mlp.py``; the seventeenth pass of the model-v2 decision note).
 """
 from __future__ import annotations
 
