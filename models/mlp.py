@@ -17,12 +17,14 @@ __all__ = ["fit_mlp_head", "mlp_logits"]
 
 def fit_mlp_head(E, y, w, spec: dict, seed: int):
     """Fit on rows ``E`` with labels ``y`` and weights ``w``; ``spec``: ``hidden``, ``alpha``,
-    ``epochs`` and optionally ``seeds`` (default 1) and ``standardize``.  Returns ``((H, c, v), b)``:
-    the logit of a row ``x`` is ``max(x @ H + c, 0) @ v + b``.
+    ``epochs`` and optionally ``seeds`` (default 1), ``standardize`` or ``block_scale``.  Returns
+    ``((H, c, v), b)``: the logit of a row ``x`` is ``max(x @ H + c, 0) @ v + b``.
 
-    With ``standardize``, the layer is fitted on the rows scaled to weighted mean 0 and variance 1
-    per dimension, then the scaling is folded into ``H`` and ``c``: the L2 penalty then weighs
-    every direction alike, where on the raw vectors it favours the few of large variance.
+    ``standardize``: the layer is fitted on the rows scaled to weighted mean 0 and variance 1 per
+    dimension, so the L2 penalty holds back every direction alike (on the raw vectors it holds back
+    most the directions that vary least).  ``block_scale``: blocks of dimensions multiplied before
+    the fit; a block multiplied by more is held back less.  Either way the map is folded into ``H``
+    and ``c``: the stored layer reads raw vectors (``_input_map``).
 
     With ``seeds`` = k, k layers are fitted from seeds ``seed``, ``seed + 1``, ... and their logits
     averaged.  The average is itself one hidden layer (the k layers' units side by side, their
@@ -34,22 +36,14 @@ def fit_mlp_head(E, y, w, spec: dict, seed: int):
         c = np.concatenate([f[0][1] for f in fits])
         v = np.concatenate([f[0][2] for f in fits]) / np.float32(k)
         return (H, c, v.astype(np.float32)), float(np.mean([f[1] for f in fits]))
-    if spec.get("block_scale"):
-        # [[n_dims, factor], ...]: consecutive blocks of dimensions multiplied before the fit (one
-        # encoder's vectors weighing more against the L2 penalty), the factors folded into ``H``
-        sc = np.concatenate([np.full(int(n), float(f)) for n, f in spec["block_scale"]])
-        (H, c, v), b = fit_mlp_head((np.asarray(E, dtype=np.float64) * sc).astype(np.float32), y, w,
-                                    {k: x for k, x in spec.items() if k != "block_scale"}, seed)
-        return ((H.astype(np.float64) * sc[:, None]).astype(np.float32), c, v), b
-    if spec.get("standardize"):
-        E = np.asarray(E, dtype=np.float64)
-        wn = np.asarray(w, dtype=np.float64) / np.sum(w)
-        mu = wn @ E
-        sd = np.sqrt(wn @ (E - mu) ** 2) + 1e-6
-        (H, c, v), b = fit_mlp_head(((E - mu) / sd).astype(np.float32), y, w,
-                                    {k: x for k, x in spec.items() if k != "standardize"}, seed)
-        H = H.astype(np.float64) / sd[:, None]
-        return (H.astype(np.float32), (c - mu @ H).astype(np.float32), v), b
+    shift_scale = _input_map(E, w, spec)
+    if shift_scale is not None:
+        m, sc = shift_scale
+        inner = {k: x for k, x in spec.items() if k not in ("standardize", "block_scale")}
+        (H, c, v), b = fit_mlp_head(((np.asarray(E, dtype=np.float64) - m) * sc).astype(np.float32), y, w,
+                                    inner, seed)
+        H = H.astype(np.float64) * sc[:, None]          # (x - m) * sc @ H  ==  x @ H' - m @ H'
+        return (H.astype(np.float32), (c - m @ H).astype(np.float32), v), b
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -64,6 +58,24 @@ def fit_mlp_head(E, y, w, spec: dict, seed: int):
     H, V = clf.coefs_
     c, b = clf.intercepts_
     return ((H.astype(np.float32), c.astype(np.float32), V[:, 0].astype(np.float32)), float(b[0]))
+
+
+def _input_map(E, w, spec: dict):
+    """``(m, sc)`` such that the head is fitted on ``(x - m) * sc``, or None (the raw vectors):
+    ``standardize`` gives the rows' weighted mean and 1 / standard deviation per dimension;
+    ``block_scale`` = ``[[n, factor], ...]`` multiplies consecutive blocks of dimensions (one
+    encoder's numbers), no shift."""
+    if spec.get("standardize") and spec.get("block_scale"):
+        raise ValueError("standardize and block_scale exclude each other: standardizing undoes the blocks' scales")
+    if spec.get("block_scale"):
+        sc = np.concatenate([np.full(int(n), float(f)) for n, f in spec["block_scale"]])
+        return np.zeros(len(sc)), sc
+    if spec.get("standardize"):
+        E = np.asarray(E, dtype=np.float64)
+        wn = np.asarray(w, dtype=np.float64) / np.sum(w)
+        m = wn @ E
+        return m, 1.0 / (np.sqrt(wn @ (E - m) ** 2) + 1e-6)
+    return None
 
 
 def mlp_logits(X, params, b: float, rowwise: bool = False) -> np.ndarray:

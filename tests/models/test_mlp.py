@@ -104,3 +104,9 @@ def test_block_scale_is_folded_into_the_layer():
     np.testing.assert_allclose(mlp_logits(X, params, b), mlp_logits(X * np.array([1.0, 3.0]), inner, b_in), atol=1e-4)
     plain, b_plain = fit_mlp_head(X, y, w, SPEC, seed=13)
     assert not np.allclose(mlp_logits(X, params, b), mlp_logits(X, plain, b_plain), atol=1e-3)
+
+
+def test_standardize_and_block_scale_exclude_each_other():
+    X, y = _xor(n=50)
+    with pytest.raises(ValueError, match="exclude each other"):
+        fit_mlp_head(X, y, np.ones(len(y)), {**SPEC, "standardize": True, "block_scale": [[2, 2.0]]}, seed=13)
