@@ -148,6 +148,10 @@ class Settings:
     sweep_after_s: int = setting(60, "COLOMBE_SWEEP_AFTER", "seconds after which a comment still `received` is "
                                  "re-enqueued by the sweeper", _int)
     sweep_interval_s: int = setting(30, "COLOMBE_SWEEP_INTERVAL", "seconds between two sweeps", _int)
+    encoder_threads: int = setting(0, "COLOMBE_ENCODER_THREADS", "threads of the `full` profile's second-stage "
+                                   "encoder (e5) in a scoring process (the same scores at any count); `0`: every core "
+                                   "(at most 4) in embedded mode, where one process scores, and 1 with a broker, where "
+                                   "each Celery worker process has a core", _int, "`0` (automatic)")
     score_prefix_chars: int = 5_000  # the model reads at most this many characters
     scoring_queue: str = "scoring"
     # -- platform write-back (the outbox) and pollers
@@ -201,6 +205,13 @@ class Settings:
     def embedded(self) -> bool:
         """No broker configured: web and scoring worker share one process."""
         return not self.broker_url
+
+    @property
+    def scoring_threads(self) -> int:
+        """`encoder_threads` worked out: what e5 gets in this deployment's scoring processes."""
+        if self.encoder_threads > 0:
+            return self.encoder_threads
+        return min(os.cpu_count() or 1, 4) if self.embedded else 1
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":

@@ -30,7 +30,8 @@ class ColombeServer(BaseApplication):
         if self.settings.embedded:
             from .core.jobs import get_model
 
-            get_model(self.settings.model_dir)  # load the model before the first request
+            # load the model before the first request; e5 gets every core of this one process
+            get_model(self.settings.model_dir, encoder_threads=self.settings.scoring_threads)
             app.extensions["colombe"]["dispatcher"]()  # start the scoring + sweeper threads now
         self._app = app
         return app

@@ -17,10 +17,16 @@ _model_lock = threading.Lock()
 _models: dict = {}
 
 
-def get_model(model_dir: str | None, profile: str | None = None):
+def get_model(model_dir: str | None, profile: str | None = None, encoder_threads: int | None = None):
     """Load the model once per process and profile (the bundled artifact unless a dir is
-    configured; profile None = "full"). Callers with settings use `settings_model`."""
+    configured; profile None = "full"). Callers with settings use `settings_model`.
+    `encoder_threads`: e5's threads, if this is the process's first load of it."""
     from models.registry import resolve_profile
+
+    if encoder_threads:
+        from models.encoder import set_e5_threads
+
+        set_e5_threads(encoder_threads)
 
     profile = resolve_profile(profile)
     key = (model_dir or "") if profile == "full" else f"{model_dir or ''}#{profile}"
@@ -39,7 +45,7 @@ def get_model(model_dir: str | None, profile: str | None = None):
 def settings_model(settings: Settings):
     """The model scoring uses: `COLOMBE_MODEL_DIR` (or the bundled artifact) with
     `COLOMBE_MODEL_PROFILE`."""
-    return get_model(settings.model_dir, settings.model_profile)
+    return get_model(settings.model_dir, settings.model_profile, settings.scoring_threads)
 
 
 def score_job(settings: Settings, comment_ids: list[int]) -> int:

@@ -15,7 +15,7 @@ _lock = threading.Lock()
 
 def model(settings: Settings):
     # the synchronous APIs always use the full profile (they answer within the caller's timeout)
-    return jobs.get_model(settings.model_dir, "full")
+    return jobs.get_model(settings.model_dir, "full", settings.scoring_threads)
 
 
 def score_items(settings: Settings, items: list[dict], second_stage: bool = True) -> list[dict]:
