@@ -313,7 +313,9 @@ def phase_embedded(args, out: dict) -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("COLOMBE_", "PROMETHEUS_"))},
            "COLOMBE_DATA_DIR": str(work), "COLOMBE_PORT": str(port), "COLOMBE_LOG_LEVEL": "WARNING",
            "COLOMBE_BACKLOG_LIMIT": "10000000",
-           "COLOMBE_MODEL_PROFILE": os.environ.get("COLOMBE_MODEL_PROFILE", "full")}
+           "COLOMBE_MODEL_PROFILE": os.environ.get("COLOMBE_MODEL_PROFILE", "full"),
+           # e5's threads (default: every core in this mode); COLOMBE_ENCODER_THREADS=1 measures one
+           "COLOMBE_ENCODER_THREADS": os.environ.get("COLOMBE_ENCODER_THREADS", "0")}
     site = json.loads(subprocess.run([COLOMBE, "sites", "create", "Embedded", "--json"], env=env, check=True,
                                      capture_output=True, text=True).stdout)
     base = f"http://127.0.0.1:{port}"
