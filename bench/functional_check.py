@@ -1,4 +1,4 @@
-"""Functional tests of hate speech (HateCheck, Multilingual HateCheck): toxicity ROC AUC by kind.
+"""Functional tests of hate speech (HateCheck, Multilingual HateCheck): ROC AUC by kind and by label.
 
 HateCheck (Röttger et al., 2021, English) and Multilingual HateCheck (Röttger et
 al., 2022, ten languages, French among them) are suites of short cases written
@@ -19,6 +19,10 @@ Printed per profile (JSON):
   other non-hateful kinds (profanity, abuse of individuals and objects) are
   toxic in Colombe's sense, so ``auc_all`` under-rates a toxicity model;
 - ``by_kind``: hateful against each non-hateful kind alone;
+- ``by_label``: ``auc_all`` and ``auc_core`` of every toxic label's score.  The
+  suites test hate speech, and ``identity_attack`` is the label that means hate:
+  it ranks hate above profanity and abuse of individuals, which ``toxicity``
+  rightly scores high;
 - ``held``: the share of each kind the default site policy would hold.
 
     python bench/functional_check.py --csv PATH [--model DIR] [--profile full|fast]
@@ -75,9 +79,14 @@ def check(cases: list[dict], model) -> dict:
     held: dict[str, list[bool]] = {}
     for r, c in zip(results, cases):
         held.setdefault(c["kind"], []).append(any(r["scores"][lab] >= t for lab, t in hold_at.items()))
+    by_label = {}
+    for lab in TOXIC_LABELS:
+        a = aucs(cases, [r["scores"][lab] for r in results])
+        by_label[lab] = {"auc_all": a["auc_all"], "auc_core": a["auc_core"]}
     return {"model": model.version, "profile": model.profile, "cases": len(cases),
             "hateful": sum(c["hateful"] for c in cases),
             **aucs(cases, [r["scores"]["toxicity"] for r in results]),
+            "by_label": by_label,
             "held": {k: round(sum(v) / len(v), 3) for k, v in sorted(held.items())}}
 
 

@@ -46,6 +46,9 @@ def test_reads_cases_and_reports_auc_by_kind(tmp_path, model):
     assert set(out["by_kind"]) == {"ident_neutral_nh", "ident_pos_nh", "negate_neg_nh", "target_obj_nh"}
     assert all(0.0 <= v <= 1.0 for v in out["by_kind"].values())
     assert 0.0 <= out["auc_core"] <= 1.0 and 0.0 <= out["auc_all"] <= 1.0
+    # every toxic label's own AUCs; toxicity's are the headline ones
+    assert set(out["by_label"]) == set(fc.TOXIC_LABELS) and "identity_attack" in out["by_label"]
+    assert out["by_label"]["toxicity"] == {"auc_all": out["auc_all"], "auc_core": out["auc_core"]}
     # the share held is per kind and never more than every case of it
     assert set(out["held"]) == {k for k, _, _ in CASES}
     assert all(0.0 <= v <= 1.0 for v in out["held"].values())
