@@ -207,6 +207,9 @@ def main(argv=None):
         for name, blk in res["functional"].items():
             cells = [f"{blk[k]['auc_all']} / {blk[k]['auc_core']}" for k in kinds]
             print(f"  {name[:52]:52} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15}")
+            ia = [f"{blk[k]['by_label']['identity_attack']['auc_all']} / "
+                  f"{blk[k]['by_label']['identity_attack']['auc_core']}" for k in kinds if "by_label" in blk[k]]
+            print(f"  {'  the same, identity_attack':52} " + " ".join(f"{c:>15}" for c in ia))
     if "speed" in res:
         print("one core:")
         for p, s in res["speed"].items():
