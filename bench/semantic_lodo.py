@@ -143,6 +143,9 @@ def main(argv=None) -> int:
                     help="hidden-layer heads to measure beside the logistic regressions (models/mlp.py), "
                          "e.g. 256:0.1:20 (the second stage's shipped head); "
                          ":s fits it on standardized vectors, :xN*F multiplies the next N dimensions by F")
+    ap.add_argument("--context", action="store_true",
+                    help="also give the head the vectors of each comment's post or parent (zeros without one): "
+                         "a probe of context-aware toxicity")
     ap.add_argument("--suites", type=pathlib.Path, nargs="*", default=[],
                     help="HateCheck-format CSVs scored by a head fitted on every permissive dataset")
     a = ap.parse_args(argv)
@@ -153,10 +156,18 @@ def main(argv=None) -> int:
         run = TrainingRun(a.data, pathlib.Path(out) / "probe", a.seed, None, False, a.limit_per_dataset)
         run.load()
     E = vectors([r.text for r in run.recs], a.encoder, e5_side=a.e5_side)
+    if a.context:
+        has = np.array([bool(r.context) for r in run.recs])
+        C_ = np.zeros_like(E)
+        C_[has] = vectors([r.context for r in run.recs if r.context], a.encoder, e5_side=a.e5_side)
+        E = np.hstack([E, C_])
+        print(json.dumps({"rows_with_context": {ds: int(sum(1 for r, h in zip(run.recs, has) if h and r.dataset == ds))
+                                                for ds in sorted({r.dataset for r in run.recs})}}), flush=True)
     suites = []
     for path in a.suites:
         cases = read_cases(path)
-        suites.append((path.stem, cases, vectors([c["text"] for c in cases], a.encoder, e5_side=a.e5_side)))
+        Ec = vectors([c["text"] for c in cases], a.encoder, e5_side=a.e5_side)
+        suites.append((path.stem, cases, np.hstack([Ec, np.zeros_like(Ec)]) if a.context else Ec))
     heads = list(a.C) + [_mlp_spec(x) for x in a.mlp]
     from models.lodo import head_key
     for C in heads:
