@@ -28,7 +28,7 @@ def model(monkeypatch):
     from service.core import jobs
 
     m = PlatformModel()
-    monkeypatch.setattr(jobs, "get_model", lambda model_dir=None, profile=None: m)
+    monkeypatch.setattr(jobs, "get_model", lambda model_dir=None, profile=None, encoder_threads=None: m)
     return m
 
 
