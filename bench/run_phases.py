@@ -305,16 +305,14 @@ def phase_scaleout(args, out: dict) -> None:
 
 def phase_embedded(args, out: dict) -> None:
     """`make run`'s mode (SQLite, in-process worker): end-to-end comments/s, then a restart
-    in the middle of a stream: every acknowledged comment must still be scored."""
+    in the middle of a stream: every acknowledged comment must still be scored (e5: every core)."""
     import sqlalchemy as sa
 
     work = Path(tempfile.mkdtemp(prefix="colombe-embedded-"))
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("COLOMBE_", "PROMETHEUS_"))},
            "COLOMBE_DATA_DIR": str(work), "COLOMBE_PORT": str(port), "COLOMBE_LOG_LEVEL": "WARNING",
-           "COLOMBE_BACKLOG_LIMIT": "10000000",
-           "COLOMBE_MODEL_PROFILE": os.environ.get("COLOMBE_MODEL_PROFILE", "full"),
-           # e5's threads (default: every core in this mode); COLOMBE_ENCODER_THREADS=1 measures one
+           "COLOMBE_BACKLOG_LIMIT": "10000000", "COLOMBE_MODEL_PROFILE": os.getenv("COLOMBE_MODEL_PROFILE", "full"),
            "COLOMBE_ENCODER_THREADS": os.environ.get("COLOMBE_ENCODER_THREADS", "0")}
     site = json.loads(subprocess.run([COLOMBE, "sites", "create", "Embedded", "--json"], env=env, check=True,
                                      capture_output=True, text=True).stdout)
