@@ -17,7 +17,7 @@ in ``bench/functional_check.py``).  The shipped strength is
 ``--e5-side`` picks e5's prefix: ``passage`` (default) or ``query`` (what
 e5's authors advise for vectors used as features).  e5's vectors are cached
 beside USE's, under their own version; embedding the training data with e5
-on a new machine takes about 30 minutes on two cores (``colombe train`` fills
+on a new machine takes about 30-40 minutes on two cores (``colombe train`` fills
 the same cache).
 
     python bench/semantic_lodo.py [--data ../shared/data] [--seed 13] [--limit-per-dataset 4000] --C 0.1 0.3 1
