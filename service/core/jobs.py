@@ -23,11 +23,6 @@ def get_model(model_dir: str | None, profile: str | None = None, encoder_threads
     `encoder_threads`: e5's threads, if this is the process's first load of it."""
     from models.registry import resolve_profile
 
-    if encoder_threads:
-        from models.encoder import set_e5_threads
-
-        set_e5_threads(encoder_threads)
-
     profile = resolve_profile(profile)
     key = (model_dir or "") if profile == "full" else f"{model_dir or ''}#{profile}"
     model = _models.get(key)
@@ -35,8 +30,11 @@ def get_model(model_dir: str | None, profile: str | None = None, encoder_threads
         with _model_lock:
             model = _models.get(key)
             if model is None:
+                from models.encoder import set_e5_threads
                 from models.registry import default_model, load_model
 
+                if encoder_threads:     # only before a load: e5 reads its count once per process
+                    set_e5_threads(encoder_threads)
                 model = load_model(model_dir, profile) if model_dir else default_model(profile)
                 _models[key] = model
     return model
